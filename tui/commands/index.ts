@@ -1,0 +1,15 @@
+import type { Command } from "commander";
+import type { CliIo, Executor } from "../cli/program.js";
+import { registerDoctor } from "./doctor.js";
+
+/**
+ * Every subcommand, one module each. Add a command by writing `tui/commands/<name>.ts` exporting
+ * `register<Name>(program, execute, io)` and listing it here.
+ */
+export function registerCommands(program: Command, execute: Executor, io: CliIo): void {
+  registerDoctor(program, execute);
+  program.action(() => {
+    // No subcommand: the interactive UI lands with the TUI issue (#8); until then, show help.
+    program.outputHelp({ error: io.stdout.isTTY !== true });
+  });
+}
