@@ -56,3 +56,11 @@ function isProcessAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/** Local function and state machine ARNs. The local cloud resolves a Task's FunctionName by its last segment. */
+export const LOCAL_FUNCTION_NAMES = ["render", "media", "api"] as const;
+export type LocalFunctionName = (typeof LOCAL_FUNCTION_NAMES)[number];
+export const localFunctionArn = (name: LocalFunctionName): string =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${name}`;
+export const localStateMachineArn = (name: "render" | "media"): string =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:hyperframes-${name}`;
