@@ -38,7 +38,8 @@ export const chunkKey = (jobId: string, chunkIndex: number, extension: string): 
 export const outputKey = (jobId: string, name: string, format: string): string =>
   `${PREFIXES.outputs}${jobId}/${name}.${format}`;
 
-export const uploadKey = (uploadId: string, fileName: string): string => `${PREFIXES.uploads}${uploadId}/${fileName}`;
+export const uploadKey = (uploadId: string, fileName: string): string =>
+  `${PREFIXES.uploads}${uploadId}/${fileName}`;
 
 export const processedPrefix = (videoId: string): string => `${PREFIXES.processed}${videoId}/`;
 export const statusKey = (videoId: string): string => `${processedPrefix(videoId)}status.json`;
@@ -58,7 +59,8 @@ export const PROCESSED_FILES = {
 export const processedKey = (videoId: string, file: string): string => `${processedPrefix(videoId)}${file}`;
 
 /** The name mapping key: the file name is URI-encoded so any name is one safe key segment. */
-export const nameMappingKey = (fileName: string): string => `${PREFIXES.names}${encodeURIComponent(fileName)}.json`;
+export const nameMappingKey = (fileName: string): string =>
+  `${PREFIXES.names}${encodeURIComponent(fileName)}.json`;
 
 export interface S3Location {
   bucket: string;

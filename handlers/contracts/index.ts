@@ -7,7 +7,7 @@ export * from "./job-status.js";
 export * from "./media-events.js";
 export * from "./render-config.js";
 export * from "./render-events.js";
+export * from "./s3-client-options.js";
 export * from "./stack-outputs.js";
 export * from "./video-status.js";
 export * from "./zod-errors.js";
-export * from "./s3-client-options.js";

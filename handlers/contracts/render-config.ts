@@ -47,13 +47,21 @@ export const RenderConfigSchema = z
       .optional(),
     width: evenDimension("width", RENDER_LIMITS.maxWidth).optional(),
     height: evenDimension("height", RENDER_LIMITS.maxHeight).optional(),
-    format: z.enum(DISTRIBUTED_FORMATS, { error: `format must be one of ${DISTRIBUTED_FORMATS.join(", ")}` }).default("mp4"),
-    quality: z.enum(QUALITIES, { error: `quality must be one of ${QUALITIES.join(", ")}` }).default("standard"),
+    format: z
+      .enum(DISTRIBUTED_FORMATS, { error: `format must be one of ${DISTRIBUTED_FORMATS.join(", ")}` })
+      .default("mp4"),
+    quality: z
+      .enum(QUALITIES, { error: `quality must be one of ${QUALITIES.join(", ")}` })
+      .default("standard"),
     chunkSize: z
       .number({ error: "chunkSize must be a number of frames" })
       .int({ error: "chunkSize must be a whole number of frames" })
-      .min(RENDER_LIMITS.minChunkSize, { error: `chunkSize must be at least ${RENDER_LIMITS.minChunkSize} frames` })
-      .max(RENDER_LIMITS.maxChunkSize, { error: `chunkSize must be at most ${RENDER_LIMITS.maxChunkSize} frames` })
+      .min(RENDER_LIMITS.minChunkSize, {
+        error: `chunkSize must be at least ${RENDER_LIMITS.minChunkSize} frames`,
+      })
+      .max(RENDER_LIMITS.maxChunkSize, {
+        error: `chunkSize must be at most ${RENDER_LIMITS.maxChunkSize} frames`,
+      })
       .default(RENDER_LIMITS.defaultChunkSize),
     maxParallelChunks: z
       .number({ error: "maxParallelChunks must be a number" })

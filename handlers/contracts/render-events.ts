@@ -10,7 +10,9 @@ import { DISTRIBUTED_FORMATS, RenderConfigSchema } from "./render-config.js";
  * events, so the Map discards chunk results and Assemble finds chunks by key (bucket-layout.ts).
  */
 
-const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, { error: "must be an s3://bucket/key URI" });
+const s3Uri = z
+  .string()
+  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, { error: "must be an s3://bucket/key URI" });
 const s3Prefix = s3Uri.refine((uri) => uri.endsWith("/"), { error: "must be an s3:// prefix ending in /" });
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: "must be a 64-character hex SHA-256" });
 const chunkIndex = z.number().int().min(0);
@@ -78,11 +80,16 @@ export const AssembleEventSchema = z
   .strict()
   .refine(
     (event) =>
-      (event.ChunkS3Uris !== undefined) !== (event.ChunkOutputS3Prefix !== undefined && event.ChunkCount !== undefined),
+      (event.ChunkS3Uris !== undefined) !==
+      (event.ChunkOutputS3Prefix !== undefined && event.ChunkCount !== undefined),
     { error: "give either ChunkS3Uris or both ChunkOutputS3Prefix and ChunkCount" },
   );
 
-export const RenderEventSchema = z.discriminatedUnion("Action", [PlanEventSchema, RenderChunkEventSchema, AssembleEventSchema]);
+export const RenderEventSchema = z.discriminatedUnion("Action", [
+  PlanEventSchema,
+  RenderChunkEventSchema,
+  AssembleEventSchema,
+]);
 export type PlanEvent = z.input<typeof PlanEventSchema>;
 export type RenderChunkEvent = z.input<typeof RenderChunkEventSchema>;
 export type AssembleEvent = z.input<typeof AssembleEventSchema>;

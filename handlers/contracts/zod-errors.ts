@@ -15,11 +15,20 @@ export function describeZodError(error: z.ZodError, root?: string): string {
 }
 
 /** Parses or throws an AppError with the given registry name and a message naming each bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, errorName: ErrorName, root?: string): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  errorName: ErrorName,
+  root?: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new AppError(errorName, describeZodError(result.error, root), {
-      details: { fields: result.error.issues.map((issue) => [root, ...issue.path.map(String)].filter(Boolean).join(".")) },
+      details: {
+        fields: result.error.issues.map((issue) =>
+          [root, ...issue.path.map(String)].filter(Boolean).join("."),
+        ),
+      },
     });
   }
   return result.data;

@@ -11,16 +11,25 @@ export function exitCodeFor(err: unknown): ExitCode {
 /** Errors from the network layer (refused, DNS, timeouts) mean the target is unreachable: exit 3. */
 export function classifyInfrastructureError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return undefined;
-  const code = (err as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code ??
+  const code =
+    (err as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code ??
     (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   const name = (err as { name?: unknown } | undefined)?.name;
   const unreachable = ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN"];
   if ((typeof code === "string" && unreachable.includes(code)) || name === "TimeoutError") {
-    return new AppError("ENDPOINT_UNREACHABLE", `Could not reach the service: ${(err as Error).message}`, { cause: err });
+    return new AppError("ENDPOINT_UNREACHABLE", `Could not reach the service: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  const credentialErrors = ["CredentialsProviderError", "ExpiredTokenException", "UnrecognizedClientException"];
+  const credentialErrors = [
+    "CredentialsProviderError",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+  ];
   if (typeof name === "string" && credentialErrors.includes(name)) {
-    return new AppError("TARGET_NOT_CONFIGURED", `AWS credentials problem: ${(err as Error).message}`, { cause: err });
+    return new AppError("TARGET_NOT_CONFIGURED", `AWS credentials problem: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return undefined;
 }

@@ -15,7 +15,8 @@ export interface TerminalFacts {
 
 export function decideOutputMode(facts: TerminalFacts): OutputMode {
   if (facts.json) return "json";
-  const ci = facts.env.CI !== undefined && facts.env.CI !== "" && facts.env.CI !== "false" && facts.env.CI !== "0";
+  const ci =
+    facts.env.CI !== undefined && facts.env.CI !== "" && facts.env.CI !== "false" && facts.env.CI !== "0";
   if (ci || !facts.stdoutIsTTY || !facts.stdinIsTTY || facts.env.TERM === "dumb") return "plain";
   return "interactive";
 }

@@ -19,7 +19,10 @@ export interface CliIo {
 }
 
 /** Runs one command and returns its body; commands register themselves through this. */
-export type Executor = (command: Command, body: (ctx: CommandContext) => Promise<CommandOutcome>) => Promise<void>;
+export type Executor = (
+  command: Command,
+  body: (ctx: CommandContext) => Promise<CommandOutcome>,
+) => Promise<void>;
 
 export function contextFor(io: CliIo, globals: GlobalOptions): CommandContext {
   return {
@@ -47,13 +50,16 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       "Render HyperFrames compositions and run a video streaming pipeline on AWS or on a local cloud.\nWith no command in a terminal, opens the interactive UI.",
     )
     .addOption(
-      new Option("--target <target>", "where jobs run: local (default) or aws; also HYPERFRAMES_TARGET").choices([
-        "local",
-        "aws",
-      ]),
+      new Option(
+        "--target <target>",
+        "where jobs run: local (default) or aws; also HYPERFRAMES_TARGET",
+      ).choices(["local", "aws"]),
     )
     .option("--json", "print exactly one JSON document on stdout (also on failure)")
-    .option("--outputs-file <file>", "deployed stack outputs (cdktf deploy --outputs-file, or terraform output -json)")
+    .option(
+      "--outputs-file <file>",
+      "deployed stack outputs (cdktf deploy --outputs-file, or terraform output -json)",
+    )
     .option("--region <region>", "AWS region (default: the stack outputs, then AWS_REGION)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()

@@ -48,10 +48,17 @@ export async function doctor(ctx: CommandContext): Promise<CommandOutcome> {
   ];
   const failed = checks.filter((check) => !check.ok);
   const document = { status: failed.length === 0 ? "OK" : "FAILED", target, checks };
-  const lines = [`target: ${target}`, ...checks.map((c) => `${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(9)} ${c.detail}`)];
+  const lines = [
+    `target: ${target}`,
+    ...checks.map((c) => `${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(9)} ${c.detail}`),
+  ];
   if (failed.length > 0) {
     const error = new AppError("DEPENDENCY_MISSING", `missing: ${failed.map((c) => c.name).join(", ")}`);
-    return { document: { ...document, error: error.toJSON() }, lines: [...lines, `error ${error.name}: ${error.message}`], exitCode: 3 };
+    return {
+      document: { ...document, error: error.toJSON() },
+      lines: [...lines, `error ${error.name}: ${error.message}`],
+      exitCode: 3,
+    };
   }
   return { document, lines, exitCode: 0 };
 }

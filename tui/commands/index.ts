@@ -8,7 +8,11 @@ import { registerDoctor } from "./doctor.js";
  */
 export function registerCommands(program: Command, execute: Executor, io: CliIo): void {
   registerDoctor(program, execute);
-  program.action(() => {
+  program.allowExcessArguments(true).action((_options: unknown, command: Command) => {
+    const [unknown] = command.args;
+    if (unknown !== undefined) {
+      program.error(`error: unknown command '${unknown}'`, { exitCode: 2, code: "commander.unknownCommand" });
+    }
     // No subcommand: the interactive UI lands with the TUI issue (#8); until then, show help.
     program.outputHelp({ error: io.stdout.isTTY !== true });
   });

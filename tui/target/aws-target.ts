@@ -52,16 +52,24 @@ export async function loadAwsTarget(sources: AwsTargetSources): Promise<TargetEn
     try {
       text = await readFile(path, "utf8");
     } catch (err) {
-      throw new AppError("TARGET_NOT_CONFIGURED", `Cannot read the stack outputs file ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new AppError(
+        "TARGET_NOT_CONFIGURED",
+        `Cannot read the stack outputs file ${path}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     try {
       values = parseStackOutputs(JSON.parse(text));
     } catch (err) {
-      throw new AppError("TARGET_NOT_CONFIGURED", `The stack outputs file ${path} is not JSON: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new AppError(
+        "TARGET_NOT_CONFIGURED",
+        `The stack outputs file ${path} is not JSON: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   for (const output of Object.values(STACK_OUTPUTS)) {
@@ -69,11 +77,16 @@ export async function loadAwsTarget(sources: AwsTargetSources): Promise<TargetEn
     if (fromEnv) values[output] = fromEnv;
   }
   const region = sources.region ?? values.region ?? sources.env.AWS_REGION ?? sources.env.AWS_DEFAULT_REGION;
-  const missing = [STACK_OUTPUTS.bucketName, STACK_OUTPUTS.renderStateMachineArn, STACK_OUTPUTS.mediaStateMachineArn].filter(
-    (name) => !values[name],
-  );
+  const missing = [
+    STACK_OUTPUTS.bucketName,
+    STACK_OUTPUTS.renderStateMachineArn,
+    STACK_OUTPUTS.mediaStateMachineArn,
+  ].filter((name) => !values[name]);
   if (missing.length > 0 || !region) {
-    const what = [...missing.map((name) => `${name} (or ${outputEnvName(name)})`), ...(region ? [] : ["region (--region or AWS_REGION)"])];
+    const what = [
+      ...missing.map((name) => `${name} (or ${outputEnvName(name)})`),
+      ...(region ? [] : ["region (--region or AWS_REGION)"]),
+    ];
     throw new AppError(
       "TARGET_NOT_CONFIGURED",
       `--target aws needs the deployed stack's outputs; missing: ${what.join(", ")}. Pass --outputs-file <file from cdktf deploy --outputs-file or terraform output -json>.`,

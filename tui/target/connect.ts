@@ -2,7 +2,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { s3ClientOptions } from "../../handlers/contracts/s3-client-options.js";
 import type { TargetEndpoints } from "../../handlers/contracts/stack-outputs.js";
-import { dataDir, LOCAL_CREDENTIALS, readEndpointsFile, type EndpointsFile } from "../../local/discovery.js";
+import { dataDir, type EndpointsFile, LOCAL_CREDENTIALS, readEndpointsFile } from "../../local/discovery.js";
 import type { CommandContext } from "../cli/command-context.js";
 import { loadAwsTarget } from "./aws-target.js";
 import { resolveTargetKind } from "./target-kind.js";
@@ -46,7 +46,11 @@ export function clientsFor(endpoints: TargetEndpoints): { s3: S3Client; sfn: SFN
         credentials: LOCAL_CREDENTIALS,
       }),
     ),
-    sfn: new SFNClient({ region: endpoints.region, endpoint: endpoints.sfnEndpoint, credentials: LOCAL_CREDENTIALS }),
+    sfn: new SFNClient({
+      region: endpoints.region,
+      endpoint: endpoints.sfnEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    }),
   };
 }
 

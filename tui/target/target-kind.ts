@@ -7,7 +7,8 @@ export type TargetKind = "local" | "aws";
  * credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...) never switch targets on their own.
  */
 export function resolveTargetKind(flag: string | undefined, env: NodeJS.ProcessEnv): TargetKind {
-  const [source, value] = flag !== undefined ? ["--target", flag] : ["HYPERFRAMES_TARGET", env.HYPERFRAMES_TARGET];
+  const [source, value] =
+    flag !== undefined ? ["--target", flag] : ["HYPERFRAMES_TARGET", env.HYPERFRAMES_TARGET];
   if (value === undefined || value === "") return "local";
   const normalized = value.trim().toLowerCase();
   if (normalized === "local" || normalized === "aws") return normalized;
