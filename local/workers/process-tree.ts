@@ -1,0 +1,117 @@
+import { readdir, readFile } from "node:fs/promises";
+
+/**
+ * Linux process facts from /proc, used to measure a worker's memory (the whole tree: Node, Chromium,
+ * ffmpeg) and to make sure nothing it started outlives it. Chromium launched by puppeteer runs in its
+ * own process group, so killing the worker's group is not enough: every process started by an
+ * invocation carries the invocation's marker in its environment and is found by it.
+ */
+
+export interface ProcessFacts {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  rssBytes: number;
+}
+
+const PAGE_SIZE = 4096;
+
+/** Parses /proc/<pid>/stat (the command name may contain spaces and parentheses). */
+export function parseProcStat(text: string): ProcessFacts | undefined {
+  const close = text.lastIndexOf(")");
+  const pid = Number.parseInt(text, 10);
+  if (close < 0 || Number.isNaN(pid)) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  // fields[0] is field 3 (state) of proc(5): ppid is field 4, pgrp 5, rss 24.
+  const ppid = Number(fields[1]);
+  const pgrp = Number(fields[2]);
+  const rssPages = Number(fields[21]);
+  if ([ppid, pgrp, rssPages].some(Number.isNaN)) return undefined;
+  return { pid, ppid, pgrp, rssBytes: rssPages * PAGE_SIZE };
+}
+
+async function pids(): Promise<number[]> {
+  const entries = await readdir("/proc");
+  return entries.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+export async function listProcesses(): Promise<ProcessFacts[]> {
+  const found: ProcessFacts[] = [];
+  await Promise.all(
+    (await pids()).map(async (pid) => {
+      try {
+        const facts = parseProcStat(await readFile(`/proc/${pid}/stat`, "utf8"));
+        if (facts) found.push(facts);
+      } catch {
+        // exited meanwhile
+      }
+    }),
+  );
+  return found;
+}
+
+/** The root and all its descendants. */
+export function descendantsOf(rootPid: number, processes: readonly ProcessFacts[]): ProcessFacts[] {
+  const byParent = new Map<number, ProcessFacts[]>();
+  for (const p of processes) {
+    const list = byParent.get(p.ppid) ?? [];
+    list.push(p);
+    byParent.set(p.ppid, list);
+  }
+  const result: ProcessFacts[] = [];
+  const root = processes.find((p) => p.pid === rootPid);
+  const queue = root ? [root] : [];
+  while (queue.length > 0) {
+    const next = queue.shift() as ProcessFacts;
+    result.push(next);
+    queue.push(...(byParent.get(next.pid) ?? []));
+  }
+  return result;
+}
+
+/** Pids of processes whose environment contains `NAME=value`. */
+export async function processesWithEnv(name: string, value: string): Promise<number[]> {
+  const needle = Buffer.from(`\0${name}=${value}\0`);
+  const needleAtStart = Buffer.from(`${name}=${value}\0`);
+  const matches: number[] = [];
+  await Promise.all(
+    (await pids()).map(async (pid) => {
+      try {
+        const environ = await readFile(`/proc/${pid}/environ`);
+        if (environ.includes(needle) || environ.subarray(0, needleAtStart.length).equals(needleAtStart))
+          matches.push(pid);
+      } catch {
+        // exited meanwhile, or not ours
+      }
+    }),
+  );
+  return matches;
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Kills every process of an invocation: the worker's group, the groups its descendants created, and
+ * anything carrying the marker (reparented orphans included). Repeats until none is left.
+ */
+export async function killInvocation(options: {
+  pgids: Iterable<number>;
+  markerName: string;
+  markerValue: string;
+}): Promise<void> {
+  for (const pgid of options.pgids) killQuietly(-pgid, "SIGKILL");
+  for (let round = 0; round < 5; round += 1) {
+    const left = (await processesWithEnv(options.markerName, options.markerValue)).filter(
+      (pid) => pid !== process.pid,
+    );
+    if (left.length === 0) return;
+    for (const pid of left) killQuietly(pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
