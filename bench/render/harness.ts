@@ -1,0 +1,274 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import S3rver from "s3rver";
+import { create as createTar } from "tar";
+import { projectKey, s3Uri } from "../../handlers/contracts/bucket-layout.js";
+import type { RenderConfigInput } from "../../handlers/contracts/render-config.js";
+import type {
+  AssembleResult,
+  PlanResult,
+  RenderChunkResult,
+} from "../../handlers/contracts/render-events.js";
+import { s3ClientOptions } from "../../handlers/contracts/s3-client-options.js";
+import { compositionSizeFromHtml, DEFAULT_FPS } from "../../handlers/render/composition-defaults.js";
+import type { RenderHandler } from "../../handlers/render/handler.js";
+import { mapLimit } from "../../handlers/render/s3-transport.js";
+import { ffmpegPath, ffprobePath } from "../../handlers/shared/binaries.js";
+
+/**
+ * Shared by the render integration tests and bench/render: an in-process s3rver on 127.0.0.1, fixture
+ * packing, the Plan -> RenderChunk (Map) -> Assemble sequence through the handler, the producer run
+ * directly, its in-process render, and ffprobe/PSNR measurements.
+ */
+
+const run = promisify(execFile);
+export const FIXTURES_DIR = resolve(import.meta.dirname, "../../fixtures/compositions");
+export const fixtureDir = (name: string): string => join(FIXTURES_DIR, name);
+
+export interface LocalS3 {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly client: S3Client;
+  close(): Promise<void>;
+}
+
+export async function startLocalS3(directory: string, bucket = "render-test"): Promise<LocalS3> {
+  await mkdir(directory, { recursive: true });
+  const server = new S3rver({ address: "127.0.0.1", port: 0, directory, silent: true });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client(
+    s3ClientOptions({
+      endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    }),
+  );
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return {
+    endpoint,
+    bucket,
+    client,
+    close: async () => {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
+
+/** `tar -czf <out> -C <dir> .` in JavaScript; returns the archive's SHA-256. */
+export async function packProject(dir: string, out: string): Promise<string> {
+  await createTar({ gzip: true, file: out, cwd: dir, portable: true }, ["."]);
+  return sha256Hex(await readFile(out));
+}
+
+export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+
+/** Packs a fixture and uploads it to projects/<sha256>.tar.gz; returns its s3:// URI. */
+export async function uploadProject(s3: LocalS3, dir: string, scratch: string): Promise<string> {
+  const archive = join(scratch, `project-${Date.now()}-${Math.random().toString(16).slice(2)}.tar.gz`);
+  const sha = await packProject(dir, archive);
+  const key = projectKey(sha);
+  await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: await readFile(archive) }));
+  return s3Uri(s3.bucket, key);
+}
+
+export interface PipelineRun {
+  readonly plan: PlanResult;
+  readonly chunks: RenderChunkResult[];
+  readonly assemble: AssembleResult;
+  readonly outputPath: string;
+  readonly timings: { planMs: number; chunksMs: number; assembleMs: number; totalMs: number };
+}
+
+/** What the render state machine does, in-process: Plan, a Map over chunks, Assemble. */
+export async function runPipeline(options: {
+  handler: RenderHandler;
+  s3: LocalS3;
+  projectUri: string;
+  jobId: string;
+  config: RenderConfigInput;
+  chunkConcurrency: number;
+  downloadTo: string;
+}): Promise<PipelineRun> {
+  const { handler, s3, jobId } = options;
+  const prefix = s3Uri(s3.bucket, `renders/${jobId}/`);
+  const outputUri = s3Uri(s3.bucket, `outputs/${jobId}/out.${options.config.format ?? "mp4"}`);
+  const t0 = Date.now();
+  const plan = (await handler({
+    Action: "plan",
+    ProjectS3Uri: options.projectUri,
+    PlanOutputS3Prefix: prefix,
+    Config: options.config,
+  })) as PlanResult;
+  const t1 = Date.now();
+  const indexes = Array.from({ length: plan.ChunkCount }, (_, i) => i);
+  const chunks = await mapLimit(
+    indexes,
+    options.chunkConcurrency,
+    async (index) =>
+      (await handler({
+        Action: "renderChunk",
+        PlanProtocol: "v2",
+        PlanHash: plan.PlanHash,
+        ChunkIndex: index,
+        ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
+        Format: plan.Format,
+        PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
+        PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
+      })) as RenderChunkResult,
+  );
+  const t2 = Date.now();
+  const assemble = (await handler({
+    Action: "assemble",
+    PlanProtocol: "v2",
+    PlanHash: plan.PlanHash,
+    PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
+    PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
+    OutputS3Uri: outputUri,
+    Format: plan.Format,
+    ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
+    ChunkCount: plan.ChunkCount,
+  })) as AssembleResult;
+  const t3 = Date.now();
+  const object = await s3.client.send(
+    new GetObjectCommand({ Bucket: s3.bucket, Key: `outputs/${jobId}/out.${plan.Format}` }),
+  );
+  await writeFile(
+    options.downloadTo,
+    await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+  return {
+    plan,
+    chunks,
+    assemble,
+    outputPath: options.downloadTo,
+    timings: { planMs: t1 - t0, chunksMs: t2 - t1, assembleMs: t3 - t2, totalMs: t3 - t0 },
+  };
+}
+
+/** The config the handler hands the producer, for running the producer directly with the same one. */
+export async function producerConfigFor(projectDir: string, chunkSize: number) {
+  const size = compositionSizeFromHtml(await readFile(join(projectDir, "index.html"), "utf8"));
+  if (!size) throw new Error(`${projectDir}/index.html declares no data-width/data-height`);
+  return {
+    fps: DEFAULT_FPS,
+    width: size.width,
+    height: size.height,
+    format: "mp4" as const,
+    quality: "standard" as const,
+    chunkSize,
+    maxParallelChunks: 1000,
+    failClosedFontFetch: false,
+  };
+}
+
+/** The producer's own distributed run on local paths: planV2 -> renderChunkV2 x N -> assembleV2. */
+export async function runProducerDirect(
+  projectDir: string,
+  chunkSize: number,
+  workDir: string,
+  out: string,
+): Promise<string[]> {
+  const { planV2, renderChunkV2, assembleV2 } = await import("@hyperframes/producer/distributed");
+  const planDir = join(workDir, "plan");
+  const plan = await planV2(projectDir, await producerConfigFor(projectDir, chunkSize), planDir);
+  const chunkPaths: string[] = [];
+  const shas: string[] = [];
+  for (let index = 0; index < plan.chunkCount; index++) {
+    const path = join(workDir, `chunk-${index}.mp4`);
+    shas.push((await renderChunkV2(planDir, index, path)).sha256);
+    chunkPaths.push(path);
+  }
+  await assembleV2(planDir, chunkPaths, out);
+  return shas;
+}
+
+/** The producer's in-process render (createRenderJob + executeRenderJob), in beginframe mode. */
+export async function renderInProcess(projectDir: string, out: string): Promise<void> {
+  const previous = process.env.PRODUCER_FORCE_SCREENSHOT;
+  process.env.PRODUCER_FORCE_SCREENSHOT = "false";
+  try {
+    const { createRenderJob, executeRenderJob } = await import("@hyperframes/producer");
+    const job = createRenderJob({ fps: DEFAULT_FPS, quality: "standard", format: "mp4" });
+    await executeRenderJob(job, projectDir, out);
+  } finally {
+    if (previous === undefined) delete process.env.PRODUCER_FORCE_SCREENSHOT;
+    else process.env.PRODUCER_FORCE_SCREENSHOT = previous;
+  }
+}
+
+export interface MediaFacts {
+  readonly frames: number;
+  readonly durationSeconds: number;
+  readonly hasAudio: boolean;
+  readonly width: number;
+  readonly height: number;
+}
+
+export async function probeMedia(path: string): Promise<MediaFacts> {
+  const { stdout } = await run(ffprobePath(), [
+    "-v",
+    "error",
+    "-count_frames",
+    "-show_entries",
+    "stream=codec_type,nb_read_frames,width,height:format=duration",
+    "-of",
+    "json",
+    path,
+  ]);
+  const parsed = JSON.parse(stdout) as {
+    streams: Array<{ codec_type: string; nb_read_frames?: string; width?: number; height?: number }>;
+    format: { duration?: string };
+  };
+  const video = parsed.streams.find((stream) => stream.codec_type === "video");
+  return {
+    frames: Number(video?.nb_read_frames ?? 0),
+    durationSeconds: Number(parsed.format.duration ?? 0),
+    hasAudio: parsed.streams.some((stream) => stream.codec_type === "audio"),
+    width: video?.width ?? 0,
+    height: video?.height ?? 0,
+  };
+}
+
+/** Per-frame PSNR (the `psnr` filter's `psnr_avg`, dB) of `distorted` against `reference`. */
+export async function psnr(
+  distorted: string,
+  reference: string,
+  scratch: string,
+): Promise<{ avg: number; min: number; frames: number }> {
+  const stats = join(scratch, `psnr-${Date.now()}-${Math.random().toString(16).slice(2)}.log`);
+  await run(
+    ffmpegPath(),
+    [
+      "-hide_banner",
+      "-nostats",
+      "-i",
+      distorted,
+      "-i",
+      reference,
+      "-lavfi",
+      `[0:v][1:v]psnr=stats_file=${stats}`,
+      "-f",
+      "null",
+      "-",
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const values = (await readFile(stats, "utf8"))
+    .split("\n")
+    .map((line) => /psnr_avg:(\S+)/.exec(line)?.[1])
+    .filter((value): value is string => value !== undefined)
+    .map((value) => (value === "inf" ? 100 : Number(value)));
+  if (values.length === 0) throw new Error("ffmpeg psnr produced no frames");
+  return {
+    avg: values.reduce((sum, value) => sum + value, 0) / values.length,
+    min: Math.min(...values),
+    frames: values.length,
+  };
+}
