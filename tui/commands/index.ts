@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CliIo, Executor } from "../cli/program.js";
 import { registerDoctor } from "./doctor.js";
+import { registerRender } from "./render.js";
 
 /**
  * Every subcommand, one module each. Add a command by writing `tui/commands/<name>.ts` exporting
@@ -8,6 +9,7 @@ import { registerDoctor } from "./doctor.js";
  */
 export function registerCommands(program: Command, execute: Executor, io: CliIo): void {
   registerDoctor(program, execute);
+  registerRender(program, execute);
   program.allowExcessArguments(true).action((_options: unknown, command: Command) => {
     const [unknown] = command.args;
     if (unknown !== undefined) {
