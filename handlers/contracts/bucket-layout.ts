@@ -54,6 +54,13 @@ export const PROCESSED_FILES = {
   /** sprite-000.jpg, sprite-001.jpg, ... */
   spriteSheet: (index: number) => `thumbnails/sprite-${String(index).padStart(3, "0")}.jpg`,
   subtitles: (language: string) => `subtitles/${language}.vtt`,
+  // Added by the media pipeline: HLS needs a media playlist around the WebVTT file to list it as a track.
+  subtitlesPlaylist: (language: string) => `subtitles/${language}.m3u8`,
+  // Added by the media pipeline: intermediate files (audio for speech-to-text, the raw transcript),
+  // written under processed/<videoId>/work/ and removed when the video completes.
+  workPrefix: "work/",
+  transcriptionAudio: "work/transcription-audio.flac",
+  transcript: (language: string) => `work/transcript-${language}.json`,
 } as const;
 
 export const processedKey = (videoId: string, file: string): string => `${processedPrefix(videoId)}${file}`;

@@ -27,6 +27,10 @@ export const ENV = {
   transcriptionEngine: "TRANSCRIPTION_ENGINE",
   /** Seconds the media function may run; the pipeline refuses sources it could not finish in time. */
   mediaTimeoutSeconds: "MEDIA_TIMEOUT_SECONDS",
+  // Added by the media pipeline: encoder throughput (pixels per second) used to refuse sources that
+  // could not finish within MEDIA_TIMEOUT_SECONDS; and the x264 preset (speed vs size).
+  mediaEncodePixelsPerSecond: "MEDIA_ENCODE_PIXELS_PER_SECOND",
+  mediaX264Preset: "MEDIA_X264_PRESET",
   /** Paths of the ffmpeg/ffprobe binaries (defaults: the static builds shipped in the Lambda zip). */
   ffmpegPath: "FFMPEG_PATH",
   ffprobePath: "FFPROBE_PATH",
