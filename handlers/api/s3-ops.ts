@@ -4,14 +4,15 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { AppError } from "../contracts/errors.js";
 
 /**
- * The api function's S3 calls, each a narrow transport function taking the client first. Listings page
- * with `StartAfter` (plain keys), not continuation tokens: same result on S3 and on the local server.
+ * The api function's S3 calls, each a narrow transport function taking the client first. Listings use
+ * ListObjects with `Marker` (a plain key), not V2 continuation tokens: the same on S3 and on the local
+ * server in any process (s3rver encrypts V2 tokens with DES, which OpenSSL 3 refuses by default).
  */
 
 export function s3ErrorName(err: unknown): string | undefined {
@@ -131,11 +132,11 @@ function listPage(
   startAfter?: string,
 ) {
   return s3.send(
-    new ListObjectsV2Command({
+    new ListObjectsCommand({
       Bucket: bucket,
       Prefix: prefix,
       ...(delimiter ? { Delimiter: delimiter } : {}),
-      ...(startAfter ? { StartAfter: startAfter } : {}),
+      ...(startAfter ? { Marker: startAfter } : {}),
       MaxKeys: 1000,
     }),
   );

@@ -68,10 +68,13 @@ export function decodeCursor(cursor: string): { createdAt: string; videoId: stri
 }
 
 /** Newest first; ties by id so the order is total (cursor pagination needs that). */
-export const newestFirst = (
+export function newestFirst(
   a: { createdAt: string; videoId: string },
   b: { createdAt: string; videoId: string },
-) => (a.createdAt === b.createdAt ? (a.videoId < b.videoId ? -1 : 1) : a.createdAt < b.createdAt ? 1 : -1);
+): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.videoId === b.videoId ? 0 : a.videoId < b.videoId ? -1 : 1;
+}
 
 function parseLimit(raw: string | null): number {
   if (raw === null) return LIST_LIMITS.defaultLimit;
