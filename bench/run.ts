@@ -1,0 +1,29 @@
+/**
+ * `npm run bench -- <name> [args...]`: runs one benchmark. Each area registers its entry here (one line);
+ * an entry is a module whose `main(args)` writes its results under bench/results/ and prints ratios.
+ */
+const BENCHES: Record<
+  string,
+  { describe: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }
+> = {
+  "render-eval": {
+    describe: "render a fixture through the render handler at 1/2/4 chunks: wall ms and PSNR",
+    load: () => import("./render/eval.js"),
+  },
+  "render-throughput": {
+    describe: "30 s 720p composition: 2 chunk workers vs 1, time outside chunks, vs in-process, peak memory",
+    load: () => import("./render/throughput.js"),
+  },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name ? BENCHES[name] : undefined;
+if (!bench) {
+  console.error(
+    `usage: npm run bench -- <name> [args]\n${Object.entries(BENCHES)
+      .map(([n, b]) => `  ${n.padEnd(20)} ${b.describe}`)
+      .join("\n")}`,
+  );
+  process.exit(name ? 2 : 0);
+}
+await (await bench.load()).main(args);
