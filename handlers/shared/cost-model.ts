@@ -92,8 +92,8 @@ export interface RenderEstimateInput {
   readonly retryRate?: number;
 }
 
-/** Fixed states around the Map: Plan, the chunk-count Choice, the Map itself, Assemble, the end state. */
-export const RENDER_FIXED_TRANSITIONS = 5;
+/** Fixed states around the Map (modules/state-machines/render.ts): the parallelism Choice and its default Pass, Plan, the chunk-count Choice, ListChunks, the Map itself, Assemble, Done. */
+export const RENDER_FIXED_TRANSITIONS = 8;
 /** Plan writes the manifest and artifacts; count a handful of each. */
 const PLAN_ARTIFACT_REQUESTS = 8;
 

@@ -72,8 +72,8 @@ describe("estimateRenderCost", () => {
     });
     // plan 1 + chunks (2 x 2 + 100 x 0.1) + assemble 1 = 16 s at 1 GB
     expect(cost.lines.find((line) => line.item === "lambda")?.quantity).toBeCloseTo(16, 9);
-    // 5 fixed + 2 chunks
-    expect(cost.lines.find((line) => line.item === "stepFunctions")?.quantity).toBe(7);
+    // 8 fixed + 2 chunks
+    expect(cost.lines.find((line) => line.item === "stepFunctions")?.quantity).toBe(10);
   });
 
   it("adds retried work when a retry rate is given", () => {

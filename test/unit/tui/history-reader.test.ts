@@ -81,3 +81,31 @@ describe("polling backoff", () => {
     expect(isThrottling(new Error("other"))).toBe(false);
   });
 });
+
+describe("followJob", () => {
+  it("polls until the job ends, backing off on throttling, with one request per poll", async () => {
+    const { followJob } = await import("../../../tui/services/follow.js");
+    const { emptyJobModel } = await import("../../../tui/history/job-model.js");
+    const full = syntheticRenderHistory({ chunks: 30, maxConcurrency: 5 });
+    let visible = 20;
+    let calls = 0;
+    const delays: number[] = [];
+    const fetchPage: FetchHistoryPage = async (request) => {
+      calls += 1;
+      if (calls === 3) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      visible = Math.min(full.length, visible + 40);
+      return pagedHistory(full.slice(0, visible))(request);
+    };
+    const updates: number[] = [];
+    const model = await followJob(fetchPage, emptyJobModel(ARN), {
+      timing: { baseMs: 1, maxMs: 4 },
+      onUpdate: (m) => updates.push(m.lastEventId),
+      onBackoff: (_err, delay) => delays.push(delay),
+    });
+    expect(model.status).toBe("SUCCEEDED");
+    expect(delays).toEqual([2]);
+    expect(updates.at(-1)).toBe(full.length);
+    expect(updates).toEqual([...updates].sort((a, b) => a - b));
+    expect(calls).toBe(updates.length + 1);
+  });
+});
