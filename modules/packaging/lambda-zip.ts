@@ -204,9 +204,7 @@ export async function buildLambdaZip(spec: LambdaZipSpec, options: BuildOptions)
 }
 
 /** Builds every function whose entry exists; returns the built ones and the names whose entry is missing. */
-export async function buildLambdaZips(
-  options: BuildOptions & { names?: readonly LambdaName[] },
-): Promise<{
+export async function buildLambdaZips(options: BuildOptions & { names?: readonly LambdaName[] }): Promise<{
   built: BuiltLambdaZip[];
   missing: LambdaName[];
   failed: { name: LambdaName; message: string }[];
@@ -400,4 +398,30 @@ function largestParts(entries: ZipEntry[]): string {
     .slice(0, 5)
     .map(([part, bytes]) => `${part} ${mib(bytes)}`)
     .join(", ");
+}
+
+/**
+ * A stand-in zip for a function whose entry does not exist yet (synth with --allow-missing-handlers):
+ * its handler throws INTERNAL_ERROR naming the missing entry. Never deploy it.
+ */
+export async function writePlaceholderZip(spec: LambdaZipSpec, outDir: string): Promise<BuiltLambdaZip> {
+  await mkdir(outDir, { recursive: true });
+  const zipPath = join(outDir, `${spec.name}.zip`);
+  const code = `export const handler = async () => { const e = new Error(${JSON.stringify(`${spec.entry} was not packaged`)}); e.name = "INTERNAL_ERROR"; throw e; };\n`;
+  await writeZip(
+    [{ source: Buffer.from(code), path: "index.mjs", size: code.length, mode: 0o100644 }],
+    zipPath,
+  );
+  const digest = await fileDigest(zipPath);
+  const zipBytes = (await stat(zipPath)).size;
+  return {
+    name: spec.name,
+    zipPath,
+    sourceCodeHash: digest.base64,
+    zipSha256: digest.hex,
+    zipBytes,
+    unzippedBytes: code.length,
+    rebuilt: true,
+    environment: packagedEnvironment(spec),
+  };
 }
