@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, unlink, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,8 @@ export interface StartLocalCloudOptions {
   ports?: { s3?: number; sfn?: number; api?: number };
   /** Whether uploads/ objects start the media workflow (default true). */
   uploadTrigger?: boolean;
+  /** Also pass the workers' output lines to `log` (default: only with HYPERFRAMES_DEBUG); always in `<dataDir>/logs/workers.log`. */
+  workerLogs?: boolean;
 }
 
 /** What an upload event led to (for diagnostics and tests). */
@@ -90,7 +92,10 @@ export function defaultStateMachines(): StateMachineRegistration[] {
 }
 
 /** Environment every worker starts with: a clean AWS setup pointing at the local services. */
-function workerEnvironment(base: NodeJS.ProcessEnv): Record<string, string> {
+export function workerEnvironment(
+  base: NodeJS.ProcessEnv,
+  endpoints?: EndpointsFile,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
     if (value === undefined) continue;
@@ -115,6 +120,13 @@ function workerEnvironment(base: NodeJS.ProcessEnv): Record<string, string> {
     [ENV.bucketName]: LOCAL_BUCKET,
     [ENV.renderStateMachineArn]: localStateMachineArn("render"),
     [ENV.mediaStateMachineArn]: localStateMachineArn("media"),
+    ...(endpoints
+      ? {
+          AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
+          AWS_ENDPOINT_URL_SFN: endpoints.sfnEndpoint,
+          [ENV.apiToken]: endpoints.apiToken,
+        }
+      : {}),
   };
 }
 
@@ -139,12 +151,19 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     const functions = { ...defaultFunctions(), ...options.functions };
     const env = workerEnvironment(process.env);
     const invocations: InvocationRecord[] = [];
+    await mkdir(join(dir, "logs"), { recursive: true });
+    const workerLog = createWriteStream(join(dir, "logs", "workers.log"), { flags: "a" });
+    cleanups.push(() => new Promise<void>((resolve) => workerLog.end(() => resolve())));
+    const echoWorkers = options.workerLogs ?? Boolean(process.env.HYPERFRAMES_DEBUG);
     const pool = new WorkerPool({
       functions,
       concurrency: options.concurrency ?? availableParallelism(),
       env,
       nodePath,
-      log,
+      log: (line) => {
+        workerLog.write(`${new Date().toISOString()} ${line}\n`);
+        if (echoWorkers) log(line);
+      },
       onInvocation: (record) => invocations.push(record),
     });
     cleanups.push(() => pool.stop());
