@@ -6,6 +6,9 @@ import { HyperframesModule } from "../../../modules/hyperframes-module.js";
 import { HyperframesModuleStack, HyperframesRootStack } from "../../../modules/stacks.js";
 import { FAKE_ZIPS, resourcesOf, type Statement, type SynthJson, statementsOf } from "./fake-zips.js";
 
+/** A Terraform interpolation, `${expression}`. */
+const tf = (expression: string): string => `$\{${expression}}`;
+
 const synthStack = (kind: "module" | "root"): SynthJson => {
   const app = Testing.app({ stackTraces: false });
   const stack =
@@ -76,9 +79,9 @@ describe("module stack (Terraform module)", () => {
   it("reads Lambda zips from the module's own folder", () => {
     const sources = resourcesOf(synth, "aws_s3_object").map((object) => object.source);
     expect(sources.sort()).toEqual([
-      "${path.module}/assets/api.zip",
-      "${path.module}/assets/media.zip",
-      "${path.module}/assets/render.zip",
+      `${tf("path.module")}/assets/api.zip`,
+      `${tf("path.module")}/assets/media.zip`,
+      `${tf("path.module")}/assets/render.zip`,
     ]);
   });
 });
@@ -86,7 +89,7 @@ describe("module stack (Terraform module)", () => {
 describe("root stack (deployable)", () => {
   it("configures the AWS provider from the region variable and keeps the same outputs", () => {
     const synth = synthStack("root");
-    expect(synth.provider).toEqual({ aws: [{ region: "${var.region}" }] });
+    expect(synth.provider).toEqual({ aws: [{ region: tf("var.region") }] });
     expect(synth.variable?.region?.default).toBe("us-east-1");
     expect(Object.keys(synth.output ?? {}).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
   });
@@ -164,7 +167,7 @@ describe("HyperframesModule contracts", () => {
   it("lets each state machine invoke only its own function", () => {
     const invoke = allRolePolicies(synth).filter((policy) => policy.name === "invoke");
     expect(invoke).toHaveLength(2);
-    const resources = invoke.map((policy) => (policy.statements[0]?.Resource as string[]).join(" "));
+    const resources = invoke.map((policy) => String(policy.statements[0]?.Resource ?? ""));
     expect(resources.some((r) => r.includes("render-function") && !r.includes("media-function"))).toBe(true);
     expect(resources.some((r) => r.includes("media-function") && !r.includes("render-function"))).toBe(true);
   });
@@ -206,7 +209,7 @@ describe("HyperframesModule contracts", () => {
     }
     const env = (name: string) =>
       (
-        functions.find((fn) => fn.function_name === `test-${name}`)?.environment as {
+        (functions.find((fn) => fn.function_name === `test-${name}`)?.environment ?? { variables: {} }) as {
           variables: Record<string, string>;
         }
       ).variables;
