@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -55,11 +55,31 @@ export interface DownloadOptions {
   readonly abortSignal?: AbortSignal;
 }
 
+const DOWNLOAD_ATTEMPTS = 3;
+
+/** Downloads an object to `path`, hashing as it streams; a reset connection is tried again (3 attempts). */
 export async function downloadToFile(
   s3: S3Client,
   loc: S3Location,
   path: string,
   options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await downloadOnce(s3, loc, path, options);
+    } catch (err) {
+      const transient = err instanceof AppError && err.name === "S3_TRANSIENT";
+      if (!transient || attempt >= DOWNLOAD_ATTEMPTS || options.abortSignal?.aborted) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+async function downloadOnce(
+  s3: S3Client,
+  loc: S3Location,
+  path: string,
+  options: DownloadOptions,
 ): Promise<DownloadResult> {
   let response: GetObjectCommandOutput;
   try {
@@ -132,11 +152,12 @@ export async function uploadFile(
   const { size } = await stat(path);
   try {
     if (size < MULTIPART_THRESHOLD) {
+      // A buffer, not a stream: the SDK can then resend it when a kept-alive socket was reset.
       await s3.send(
         new PutObjectCommand({
           Bucket: loc.bucket,
           Key: loc.key,
-          Body: createReadStream(path),
+          Body: await readFile(path),
           ContentLength: size,
           ContentType: options.contentType,
           Metadata: options.metadata,
