@@ -78,18 +78,19 @@ export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): P
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
+    // Progress from ffmpeg's own stats lines (`... time=00:00:04.00 ...`). fluent-ffmpeg's "progress"
+    // event would ffprobe the inputs first, and our inputs live inside the argument list.
+    const duration = options.durationSeconds ?? 0;
     command.on("stderr", (line: string) => {
+      const seconds = parseStatsTime(line);
+      if (seconds !== undefined) {
+        if (options.onProgress && duration > 0)
+          options.onProgress(Math.min(100, Math.max(0, (seconds / duration) * 100)));
+        return;
+      }
       tail.push(line);
       if (tail.length > STDERR_TAIL_LINES) tail.shift();
     });
-    if (options.onProgress && options.durationSeconds && options.durationSeconds > 0) {
-      const duration = options.durationSeconds;
-      const report = options.onProgress;
-      command.on("progress", (progress: { timemark?: string }) => {
-        const seconds = parseTimemark(progress.timemark);
-        if (seconds !== undefined) report(Math.min(100, Math.max(0, (seconds / duration) * 100)));
-      });
-    }
     command.on("error", (err: Error) => {
       const missing = /ENOENT|Cannot find ffmpeg/i.test(err.message);
       finish(
@@ -146,10 +147,9 @@ export class FfprobeError extends Error {
   override readonly name = "FfprobeError";
 }
 
-/** `00:01:02.50` -> 62.5 (fluent-ffmpeg's progress timemark). */
-export function parseTimemark(timemark: string | undefined): number | undefined {
-  if (!timemark) return undefined;
-  const match = /^(-?)(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(timemark.trim());
+/** `frame=  120 fps= 60 ... time=00:01:02.50 bitrate=...` -> 62.5; undefined for other lines. */
+export function parseStatsTime(line: string): number | undefined {
+  const match = /(?:^|\s)time=\s*(-?)(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line);
   if (!match || match[1] === "-") return undefined;
   return Number(match[2]) * 3600 + Number(match[3]) * 60 + Number(match[4]);
 }
