@@ -380,7 +380,7 @@ function NewJobScreen({
             {labels[field].padEnd(36)}{" "}
             {focused ? <Text inverse>{`${form.values[field]} `}</Text> : form.values[field]}
             {error ? (
-              <Tone state="error">{` ! ${truncate(error, Math.max(10, width - 50 - form.values[field].length))}`}</Tone>
+              <Tone state="error">{` ! ${truncate(error, Math.max(10, width - 43 - form.values[field].length))}`}</Tone>
             ) : i === 0 && form.pathInfo ? (
               <Text dimColor>{` (${form.pathInfo.kind})`}</Text>
             ) : null}
