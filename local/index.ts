@@ -69,6 +69,37 @@ export interface LocalCloudHandle {
   readonly engine: StepFunctionsEngine;
 }
 
+interface TranscribeServer {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts local/transcribe when this checkout has it (the media issue's module). */
+async function startTranscribe(
+  s3Endpoint: string,
+  log: (line: string) => void,
+): Promise<TranscribeServer | undefined> {
+  const modulePath = "./transcribe/index.js";
+  let mod: {
+    startLocalTranscribe?: (options: {
+      s3Endpoint: string;
+      log?: (line: string) => void;
+    }) => Promise<TranscribeServer>;
+  };
+  try {
+    mod = (await import(modulePath)) as typeof mod;
+  } catch {
+    return undefined;
+  }
+  if (!mod.startLocalTranscribe) return undefined;
+  try {
+    return await mod.startLocalTranscribe({ s3Endpoint, log });
+  } catch (err) {
+    log(`local transcription unavailable: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** The state machines the module deploys, pointed at the local functions. */
 export function defaultStateMachines(): StateMachineRegistration[] {
   return [
@@ -205,6 +236,16 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       log,
     });
     cleanups.push(() => s3.stop());
+
+    // Amazon Transcribe's stand-in (local/transcribe, pocketsphinx); without it subtitles are skipped.
+    const transcribe = await startTranscribe(s3.endpoint, log);
+    if (transcribe) {
+      cleanups.push(() => transcribe.stop());
+      env.AWS_ENDPOINT_URL_TRANSCRIBE = transcribe.endpoint;
+      env[ENV.transcriptionEngine] = "pocketsphinx";
+    } else {
+      env[ENV.transcriptionEngine] = "none";
+    }
 
     const engine = await StepFunctionsEngine.create({
       store: new ExecutionStore(join(dir, "stepfunctions")),

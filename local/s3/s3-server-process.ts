@@ -1,4 +1,5 @@
 import S3rver from "s3rver";
+import { BROWSER_CORS_XML } from "../function-url/bucket-cors.js";
 
 /**
  * The S3-compatible server (s3rver) in its own process: s3rver encrypts ListObjectsV2 continuation
@@ -30,7 +31,8 @@ process.once("message", async (message: StartMessage) => {
       port: message.port,
       directory: message.directory,
       silent: true,
-      configureBuckets: [{ name: message.bucket, configs: [] }],
+      // The page uploads parts and players fetch segments from another origin (the api port).
+      configureBuckets: [{ name: message.bucket, configs: [BROWSER_CORS_XML] }],
     });
     server.on("event", (event: unknown) => send({ type: "event", event }));
     const address = (await server.run()) as { port: number };

@@ -54,6 +54,7 @@ interface Execution {
   abort: (() => void) | undefined;
   done: Promise<void>;
   flushTimer: NodeJS.Timeout | undefined;
+  saving: Promise<void>;
 }
 
 // The interpreter's own Task timer (60 s default) would also count time spent waiting for a worker
@@ -193,6 +194,7 @@ export class StepFunctionsEngine {
         abort: undefined,
         done: Promise.resolve(),
         flushTimer: undefined,
+        saving: Promise.resolve(),
       };
       if (record.status === "RUNNING") {
         const history = await options.store.loadHistory(stateMachineName, record.name);
@@ -315,6 +317,7 @@ export class StepFunctionsEngine {
       abort: undefined,
       done: Promise.resolve(),
       flushTimer: undefined,
+      saving: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
     execution.done = this.run(machine, execution, input, startDate);
@@ -447,18 +450,26 @@ export class StepFunctionsEngine {
     }, FLUSH_INTERVAL_MS);
   }
 
-  private async flush(execution: Execution): Promise<void> {
+  /** Saves the record and history; saves of one execution run one after another. */
+  private flush(execution: Execution): Promise<void> {
     if (execution.flushTimer) {
       clearTimeout(execution.flushTimer);
       execution.flushTimer = undefined;
     }
-    if (execution.recorder)
-      await this.options.store.saveHistory(
-        execution.machineName,
-        execution.record.name,
-        execution.recorder.events,
-      );
-    await this.options.store.save(execution.machineName, execution.record);
+    const write = async () => {
+      if (execution.recorder)
+        await this.options.store.saveHistory(
+          execution.machineName,
+          execution.record.name,
+          execution.recorder.events,
+        );
+      await this.options.store.save(execution.machineName, execution.record);
+    };
+    const next = execution.saving.then(write, write);
+    execution.saving = next.catch((err: Error) =>
+      this.options.log?.(`could not save ${execution.record.name}: ${err.message}`),
+    );
+    return next;
   }
 
   describeExecution(request: { executionArn?: unknown }): ExecutionRecord {

@@ -26,6 +26,8 @@ export interface ExecutionRecord {
  * are renamed into place, so a crash never leaves half a record.
  */
 export class ExecutionStore {
+  private writes = 0;
+
   constructor(private readonly root: string) {}
 
   private folder(stateMachineName: string): string {
@@ -33,7 +35,8 @@ export class ExecutionStore {
   }
 
   private async writeAtomic(path: string, text: string): Promise<void> {
-    const tmp = `${path}.${process.pid}.tmp`;
+    this.writes += 1;
+    const tmp = `${path}.${process.pid}.${this.writes}.tmp`;
     await writeFile(tmp, text);
     await rename(tmp, path);
   }

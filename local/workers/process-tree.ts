@@ -115,3 +115,14 @@ export async function killInvocation(options: {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Whether a process exists and has not exited (a zombie awaiting its parent counts as exited). */
+export async function isRunning(pid: number): Promise<boolean> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, "utf8");
+    const state = text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}

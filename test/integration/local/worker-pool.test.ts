@@ -1,0 +1,105 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeBinary } from "../../../local/node-binary.js";
+import { isRunning } from "../../../local/workers/process-tree.js";
+import { type InvocationRecord, WorkerPool } from "../../../local/workers/worker-pool.js";
+import { testFunctions } from "./fixtures/test-machines.js";
+
+/** Real worker processes: results, and failures named as Lambda names them. */
+
+let scratch: string;
+const records: InvocationRecord[] = [];
+const pool = new WorkerPool({
+  functions: testFunctions({ timeoutSeconds: 3, memoryMb: 256 }),
+  concurrency: 2,
+  env: { PATH: process.env.PATH ?? "" },
+  nodePath: nodeBinary(),
+  onInvocation: (record) => records.push(record),
+});
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "local-pool-"));
+});
+
+afterAll(async () => {
+  await pool.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function failure(event: unknown): Promise<{ name: string; message: string }> {
+  try {
+    await pool.invoke("test", event);
+  } catch (err) {
+    return { name: (err as Error).name, message: (err as Error).message };
+  }
+  throw new Error("the invocation succeeded");
+}
+
+describe("worker pool", () => {
+  it("returns the handler's result and records billed duration and memory", async () => {
+    const result = (await pool.invoke("test", { Action: "echo", Value: { a: 1 } })) as {
+      Value: unknown;
+      RequestId: string;
+    };
+    expect(result.Value).toEqual({ a: 1 });
+    const record = records.find((r) => r.requestId === result.RequestId);
+    expect(record).toMatchObject({ functionName: "test", memorySizeMb: 256, outcome: "ok" });
+    expect(record?.billedDurationMs).toBeGreaterThanOrEqual(Math.floor(record?.durationMs ?? 0));
+    expect(record?.maxMemoryUsedMb).toBeGreaterThan(0);
+  });
+
+  it("reports a thrown AppError by its registry name with its message", async () => {
+    expect(await failure({ Action: "fail" })).toEqual({
+      name: "INVALID_CONFIG",
+      message: "fps must be one of 24, 30, 60",
+    });
+  });
+
+  it("reports a crashed worker as Runtime.ExitError", async () => {
+    const error = await failure({ Action: "crash" });
+    expect(error.name).toBe("Runtime.ExitError");
+    expect(error.message).toContain("Runtime exited with error: exit status 3");
+  });
+
+  it("reports a worker past the function timeout as Sandbox.Timedout", async () => {
+    const error = await failure({ Action: "sleep", Seconds: 30 });
+    expect(error.name).toBe("Sandbox.Timedout");
+    expect(error.message).toContain("Task timed out after 3.00 seconds");
+  });
+
+  it("reports a shorter Task timeout as States.Timeout", async () => {
+    await expect(
+      pool.invoke("test", { Action: "sleep", Seconds: 30 }, { timeoutSeconds: 1 }),
+    ).rejects.toMatchObject({
+      name: "States.Timeout",
+    });
+  });
+
+  it("reports a worker over its memory setting as Runtime.OutOfMemory", async () => {
+    expect((await failure({ Action: "hog" })).name).toBe("Runtime.OutOfMemory");
+  });
+
+  it("kills what a worker started in its own process group when the invocation ends", async () => {
+    const pidFile = join(scratch, "grandchild.pid");
+    await pool.invoke("test", { Action: "spawn", Seconds: 1, PidFile: pidFile });
+    const pid = Number(await readFile(pidFile, "utf8"));
+    expect(pid).toBeGreaterThan(0);
+    expect(await isRunning(pid)).toBe(false);
+  });
+
+  it("kills a tag's running workers and their grandchildren", async () => {
+    const pidFile = join(scratch, "tagged.pid");
+    const running = pool.invoke("test", { Action: "spawn", Seconds: 60, PidFile: pidFile }, { tag: "job-1" });
+    let pid = 0;
+    while (pid === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
+    }
+    expect(await isRunning(pid)).toBe(true);
+    await pool.killTag("job-1", "States.Aborted", "stopped");
+    await expect(running).rejects.toMatchObject({ name: "States.Aborted" });
+    expect(await isRunning(pid)).toBe(false);
+  });
+});
