@@ -334,6 +334,7 @@ export const PAGE_JS = String.raw`(function () {
       });
     }
     state.cues = cues;
+    $("seek-wrap").dataset.cues = String(cues.length);
   }
 
   function setupSeekBar() {
@@ -397,6 +398,15 @@ export const PAGE_JS = String.raw`(function () {
           $("upload-text").textContent = "Upload failed: " + error.message;
           $("upload-text").dataset.state = "failed";
         });
+    });
+    window.addEventListener("hashchange", function () {
+      var token = readToken();
+      if (!token || token === state.token) return;
+      state.token = token;
+      $("token-form").hidden = true;
+      $("forget-token").hidden = false;
+      showMessage("");
+      refreshList().catch(function (error) { showMessage(error.message); });
     });
     if (state.token) {
       $("forget-token").hidden = false;
