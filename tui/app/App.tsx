@@ -5,7 +5,7 @@ import { filterEntries, type JobModel } from "../history/job-model.js";
 import type { TransferProgress } from "../services/transfer.js";
 import type { JobRow, TuiApi, VideoRow } from "./api.js";
 import { HistoryList, JobsList, JobView, KeyHelp, UploadBar, VideosList } from "./components.js";
-import { useJobModel, useNow, usePolledList, useTerminalSize } from "./hooks.js";
+import { type JobFeed, useJobModel, useNow, usePolledList, useTerminalSize } from "./hooks.js";
 import type { ScreenSize } from "./layout.js";
 import { truncate } from "./layout.js";
 import {
@@ -30,7 +30,7 @@ export const KEYS = {
   jobs: "↑↓ select  enter open  n new job  v videos  r refresh  q quit",
   job: "h history  c cancel  esc back  q quit",
   jobDone: "h history  esc back  q quit",
-  history: "↑↓ scroll  enter details  e errors  c this chunk  s this state  x clear  esc back",
+  history: "↑↓ scroll  enter details  e errors  c chunk  s state  x clear  esc back",
   videos: "↑↓ select  d delete  r refresh  esc back  q quit",
   new: "tab/↑↓ field  type to edit  enter start  esc back",
   confirm: "y yes  n no",
@@ -43,11 +43,21 @@ export interface AppProps {
   size?: ScreenSize;
   now?: number;
   pollMs?: number;
-  /** Called when a job shown with `exitOnEnd` ends (the live view of `watch`/`render`). */
+  /** Called when the job on screen ends (the live view of `watch`/`render`). */
   onJobEnd?: (model: JobModel) => void;
+  /** Models pushed by a command that polls already (render): that job's screen shows them. */
+  feed?: JobFeed;
 }
 
-export function App({ api, initial, size: fixedSize, now: fixedNow, pollMs = 1000, onJobEnd }: AppProps) {
+export function App({
+  api,
+  initial,
+  size: fixedSize,
+  now: fixedNow,
+  pollMs = 1000,
+  onJobEnd,
+  feed,
+}: AppProps) {
   const [state, dispatch] = useReducer(appReducer, initial, initialState);
   const size = useTerminalSize(fixedSize);
   const now = useNow(1000, fixedNow);
@@ -85,6 +95,7 @@ export function App({ api, initial, size: fixedSize, now: fixedNow, pollMs = 100
           executionArn={screen.executionArn}
           showHistory={screen.name === "history"}
           {...(onJobEnd ? { onJobEnd } : {})}
+          {...(feed && feed.executionArn === screen.executionArn ? { feed } : {})}
         />
       ) : screen.name === "videos" ? (
         <VideosScreen api={api} state={state} dispatch={dispatch} size={size} pollMs={pollMs} quit={quit} />

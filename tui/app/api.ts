@@ -1,9 +1,18 @@
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { newRenderJobId } from "../../handlers/contracts/ids.js";
 import type { JobKind } from "../../handlers/contracts/job-status.js";
+import type { RenderConfigInput } from "../../handlers/contracts/render-config.js";
 import type { VideoStatus } from "../../handlers/contracts/video-status.js";
 import { type FetchHistoryPage, sfnHistoryPages } from "../history/history-reader.js";
 import { jobCost, progressFraction } from "../history/job-model.js";
+import { packProject } from "../jobs/pack-project.js";
+import {
+  parseRenderConfig,
+  renderExecutionInput,
+  startRenderExecution,
+  uploadProject,
+} from "../jobs/render-job.js";
 import { cancelJob, executionArn, type JobSummary, listJobs, loadJob } from "../services/jobs.js";
 import type { TransferProgress } from "../services/transfer.js";
 import { uploadVideo, videoIdOfFile } from "../services/transfer.js";
@@ -89,6 +98,20 @@ export function connectionApi(conn: Connection, cwd: string): TuiApi {
     },
     async deleteVideo(videoId) {
       await deleteVideo(conn.s3, conn.endpoints.bucket, videoId);
+    },
+    async startRender(projectDir, config) {
+      const parsed = parseRenderConfig(config as RenderConfigInput);
+      const packed = await packProject(resolve(cwd, projectDir));
+      await uploadProject(conn.s3, conn.endpoints.bucket, packed);
+      const input = renderExecutionInput(
+        conn.endpoints.bucket,
+        newRenderJobId(),
+        packed.sha256,
+        packed.name,
+        parsed,
+      );
+      const arn = await startRenderExecution(conn.sfn, conn.endpoints, input);
+      return { executionArn: arn, kind: "render" };
     },
     async uploadVideo(path, onProgress, signal) {
       const videoId = await videoIdOfFile(path);

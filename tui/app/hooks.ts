@@ -39,6 +39,32 @@ export function useNow(intervalMs = 1000, frozen?: number): number {
   return now;
 }
 
+/** A stream of job models from someone else's poll loop. `subscribe` returns the unsubscribe. */
+export interface JobFeed {
+  readonly executionArn: string;
+  subscribe(listener: (model: JobModel) => void): () => void;
+}
+
+/** A feed the caller pushes into; late subscribers get the latest model at once. */
+export function createJobFeed(executionArn: string): JobFeed & { push(model: JobModel): void } {
+  const listeners = new Set<(model: JobModel) => void>();
+  let latest: JobModel | undefined;
+  return {
+    executionArn,
+    subscribe(listener) {
+      listeners.add(listener);
+      if (latest) listener(latest);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    push(model) {
+      latest = model;
+      for (const listener of listeners) listener(model);
+    },
+  };
+}
+
 export interface JobPoll {
   model: JobModel;
   error?: string;
@@ -58,6 +84,8 @@ export function useJobModel(
     timing?: PollTiming;
     memoryMb?: Readonly<Record<string, number>>;
     onEnd?: (model: JobModel) => void;
+    /** Models pushed by a caller that already polls (the `render` command): no polling here then. */
+    feed?: JobFeed;
   } = {},
 ): JobPoll {
   const [state, setState] = useState<JobPoll>(() => ({
@@ -68,7 +96,16 @@ export function useJobModel(
   onEnd.current = options.onEnd;
   const timing = options.timing ?? DEFAULT_POLL_TIMING;
   const memoryMb = options.memoryMb;
+  const feed = options.feed;
   useEffect(() => {
+    if (!feed) return;
+    return feed.subscribe((model) => {
+      setState({ model, lastRequests: 0 });
+      if (isTerminalJobStatus(model.status)) onEnd.current?.(model);
+    });
+  }, [feed]);
+  useEffect(() => {
+    if (feed) return;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let model = emptyJobModel(executionArn);
@@ -100,7 +137,7 @@ export function useJobModel(
       controller.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [fetchPage, executionArn, timing, memoryMb]);
+  }, [fetchPage, executionArn, timing, memoryMb, feed]);
   return state;
 }
 

@@ -9,6 +9,7 @@ import type { Connection } from "../target/connect.js";
 import { App } from "./App.js";
 import { connectionApi } from "./api.js";
 import { UploadBar } from "./components.js";
+import { createJobFeed } from "./hooks.js";
 import { ColourContext } from "./theme.js";
 
 /** Entry points that mount the Ink app on the command's terminal and resolve when it exits. */
@@ -62,6 +63,40 @@ export async function runLiveJobView(options: {
   await instance.waitUntilExit();
   ctx.signal.removeEventListener("abort", onAbort);
   return final ?? (await loadJob(conn.sfn, executionArn));
+}
+
+/**
+ * The live job view fed by a command that already polls the job (render): `push` each model, `close`
+ * when the command is done. q closes the view early; the command goes on with plain progress lines.
+ */
+export function startJobFeedView(
+  ctx: CommandContext,
+  conn: Connection,
+  executionArn: string,
+): { push(model: JobModel): void; close(): Promise<void>; open(): boolean } {
+  const feed = createJobFeed(executionArn);
+  const api = connectionApi(conn, ctx.cwd);
+  let open = true;
+  const instance = render(
+    <ColourContext.Provider value={colourEnabled(ctx.mode, ctx.env)}>
+      <App api={api} initial={{ name: "job", executionArn }} feed={feed} />
+    </ColourContext.Provider>,
+    inkOptions(ctx),
+  );
+  const exited = instance.waitUntilExit().finally(() => {
+    open = false;
+  });
+  return {
+    push: (model) => feed.push(model),
+    open: () => open,
+    async close() {
+      if (open) {
+        await new Promise((resolve) => setTimeout(resolve, 300)); // let the last frame draw
+        instance.unmount();
+      }
+      await exited;
+    },
+  };
 }
 
 function UploadView({

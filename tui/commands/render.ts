@@ -90,13 +90,20 @@ export async function render(
   const config = configFromFlags(flags);
   const connection = await connect(ctx);
   let lastLine = "";
+  // In a terminal: the live job view (TUI issue #8), fed by this command's own poll loop.
+  const live = ctx.mode === "interactive" ? await import("../app/live-job-view.js") : undefined;
+  let view: ReturnType<NonNullable<typeof live>["startJobFeedView"]> | undefined;
   try {
     const result = await runRenderJob(
       connection,
       { projectDir, config, cwd: ctx.cwd, signal: ctx.signal, ...(flags.out ? { outPath: flags.out } : {}) },
       {
-        onPhase: (phase, detail) => ctx.diagnostic(`${phase}: ${detail}`),
+        onPhase: (phase, detail) => {
+          if (live && phase === "running" && !view) view = live.startJobFeedView(ctx, connection, detail);
+          else if (!view?.open()) ctx.diagnostic(`${phase}: ${detail}`);
+        },
         onProgress: (model) => {
+          if (view?.open()) return view.push(model);
           const line = progressLine(model);
           if (line && line !== lastLine) {
             lastLine = line;
@@ -105,6 +112,7 @@ export async function render(
         },
       },
     );
+    await view?.close();
     const document = renderDocument(result);
     const exitCode: ExitCode = result.status === "SUCCEEDED" ? 0 : 1;
     const lines =
@@ -115,6 +123,7 @@ export async function render(
         : [`${result.status} ${result.jobId}: ${result.error?.name}: ${result.error?.message}`];
     return { document, lines, exitCode };
   } finally {
+    await view?.close();
     await connection.close();
   }
 }

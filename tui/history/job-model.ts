@@ -526,7 +526,8 @@ function summarize(
     const action = str(asRecord(params?.Payload)?.Action);
     return `${functionNameOf(params)}${action ? ` ${action}` : ""}`;
   }
-  return name ?? "";
+  // State entered/exited events already show the state's name in their own column.
+  return type.endsWith("StateEntered") || type.endsWith("StateExited") ? "" : (name ?? "");
 }
 
 const firstLine = (text: string): string => {
