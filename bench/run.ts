@@ -6,6 +6,10 @@ const BENCHES: Record<
   string,
   { describe: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }
 > = {
+  "local-orchestration": {
+    describe: "1,000-task Map through the local Step Functions API (time, memory, history) and a real render's orchestration share",
+    load: () => import("./local/orchestration.js"),
+  },
   "render-eval": {
     describe: "render a fixture through the render handler at 1/2/4 chunks: wall ms and PSNR",
     load: () => import("./render/eval.js"),

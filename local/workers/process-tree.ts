@@ -98,20 +98,27 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Kills every process of an invocation: the worker's group, the groups its descendants created, and
- * anything carrying the marker (reparented orphans included). Repeats until none is left.
+ * anything carrying the marker (reparented orphans included). Returns once none of them is running
+ * (SIGKILL is asynchronous: a large Chromium takes a moment to go), or after about three seconds.
  */
 export async function killInvocation(options: {
   pgids: Iterable<number>;
   markerName: string;
   markerValue: string;
 }): Promise<void> {
-  for (const pgid of options.pgids) killQuietly(-pgid, "SIGKILL");
-  for (let round = 0; round < 5; round += 1) {
-    const left = (await processesWithEnv(options.markerName, options.markerValue)).filter(
+  const pgids = [...options.pgids];
+  const seen = new Set<number>();
+  for (let round = 0; round < 150; round += 1) {
+    for (const pgid of pgids) killQuietly(-pgid, "SIGKILL");
+    const marked = (await processesWithEnv(options.markerName, options.markerValue)).filter(
       (pid) => pid !== process.pid,
     );
-    if (left.length === 0) return;
-    for (const pid of left) killQuietly(pid, "SIGKILL");
+    for (const pid of marked) {
+      seen.add(pid);
+      killQuietly(pid, "SIGKILL");
+    }
+    const alive = await Promise.all([...seen].map((pid) => isRunning(pid)));
+    if (marked.length === 0 && !alive.includes(true)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -226,7 +226,11 @@ describe("render state machine on the local cloud", () => {
         cause: "test",
       }),
     );
-    for (const pid of [worker, ...tree.map((p) => p.pid)]) expect(await isRunning(pid)).toBe(false);
+    const survivors: string[] = [];
+    for (const pid of [worker, ...tree.map((p) => p.pid)]) {
+      if (await isRunning(pid)) survivors.push(`${pid} ${await cmdline(pid)}`);
+    }
+    expect(survivors).toEqual([]);
     expect(await processesWithEnv(INVOCATION_MARKER, marker as string)).toEqual([]);
     const result = await job;
     expect(result.status).toBe("ABORTED");
