@@ -36,18 +36,24 @@ export function s3Failure(err: unknown, what: string): AppError {
   const name = s3ErrorName(err) ?? "Error";
   const transient =
     status >= 500 || name === "SlowDown" || name === "Throttling" || name === "RequestTimeout";
-  return new AppError(transient ? "S3_TRANSIENT" : "INTERNAL_ERROR", `${what} failed: ${name}`, {
+  const detail =
+    err instanceof Error && err.message && err.message !== name ? `: ${err.message.slice(0, 200)}` : "";
+  return new AppError(transient ? "S3_TRANSIENT" : "INTERNAL_ERROR", `${what} failed: ${name}${detail}`, {
     cause: err,
   });
 }
 
+/** Small JSON/text objects; a read that breaks mid-body (an object being rewritten) is tried again. */
 export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await out.Body?.transformToString("utf-8")) ?? "";
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw s3Failure(err, `Reading s3://${bucket}/${key}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await out.Body?.transformToString("utf-8")) ?? "";
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      if (attempt >= 3) throw s3Failure(err, `Reading s3://${bucket}/${key}`);
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }
 

@@ -146,12 +146,14 @@ export const PAGE_JS = String.raw`(function () {
 
   async function waitForVideo(videoId) {
     var label = $("upload-text");
+    var failures = 0;
     for (var i = 0; i < 3600; i++) {
       var result;
       try {
         result = await api("GET", "/status/" + encodeURIComponent(videoId));
       } catch (error) {
-        if (error.status === 404) { await sleep(2000); continue; } // ingest has not written the status yet
+        // 404: ingest has not written the status yet; 5xx: a passing failure. Both: ask again.
+        if (error.status === 404 || (error.status >= 500 && failures++ < 10)) { await sleep(2000); continue; }
         throw error;
       }
       var doc = result.data;
@@ -162,7 +164,7 @@ export const PAGE_JS = String.raw`(function () {
         return doc;
       }
       label.textContent = "Processing " + doc.fileName + ": " + doc.status + (doc.step ? " (" + doc.step + (doc.percent !== undefined ? " " + Math.round(doc.percent) + "%" : "") + ")" : "");
-      await refreshList();
+      await refreshList().catch(function () {});
       await sleep(2000);
     }
     return null;
