@@ -52,7 +52,13 @@ export const LAMBDA_ZIP_SPECS: Readonly<Record<LambdaName, LambdaZipSpec>> = {
     binaries: [FFMPEG, FFPROBE],
   },
   media: { name: "media", entry: "handlers/media/index.ts", externals: [], binaries: [FFMPEG, FFPROBE] },
-  api: { name: "api", entry: "handlers/api/index.ts", externals: [], binaries: [] },
+  // The page's player, served by the api itself (handlers/api/page/routes.ts reads vendor/hls.min.js).
+  api: {
+    name: "api",
+    entry: "handlers/api/index.ts",
+    externals: [],
+    binaries: [{ from: "node_modules/hls.js/dist/hls.min.js", to: "vendor/hls.min.js" }],
+  },
 };
 
 /** Environment variables a function needs because of how it is packaged (binary paths inside the zip). */
