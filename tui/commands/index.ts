@@ -8,8 +8,6 @@ import { interactive } from "./interactive.js";
 import { registerInvoke } from "./invoke.js";
 import { registerJobs } from "./jobs.js";
 import { registerLocal } from "./local.js";
-import { registerInvoke } from "./invoke.js";
-import { registerLocal } from "./local.js";
 import { registerRender } from "./render.js";
 import { registerTranscode } from "./transcode.js";
 import { registerVideos } from "./videos.js";
@@ -22,8 +20,6 @@ import { registerWatch } from "./watch.js";
 export function registerCommands(program: Command, execute: Executor, io: CliIo): void {
   registerDoctor(program, execute);
   registerRender(program, execute);
-  registerLocal(program, execute, io);
-  registerInvoke(program, execute);
   registerLocal(program, execute, io);
   registerInvoke(program, execute);
   registerTranscode(program, execute);
