@@ -7,8 +7,13 @@ const BENCHES: Record<
   { describe: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }
 > = {
   "local-orchestration": {
-    describe: "1,000-task Map through the local Step Functions API (time, memory, history) and a real render's orchestration share",
+    describe:
+      "1,000-task Map through the local Step Functions API (time, memory, history) and a real render's orchestration share",
     load: () => import("./local/orchestration.js"),
+  },
+  "media-one-pass": {
+    describe: "one-pass CMAF ladder (HLS + DASH) vs one ffmpeg run per rendition + a DASH re-encode, 30 s 1080p30",
+    load: () => import("./media/one-pass-vs-naive.js"),
   },
   "render-eval": {
     describe: "render a fixture through the render handler at 1/2/4 chunks: wall ms and PSNR",
@@ -17,6 +22,11 @@ const BENCHES: Record<
   "render-throughput": {
     describe: "30 s 720p composition: 2 chunk workers vs 1, time outside chunks, vs in-process, peak memory",
     load: () => import("./render/throughput.js"),
+  },
+  "tui-view-model": {
+    describe:
+      "1,000-chunk history replayed through the TUI poller and view model: ms per tick, requests, memory vs re-reading",
+    load: () => import("./tui/view-model.js"),
   },
 };
 

@@ -4,6 +4,7 @@ import type { HistoryEntry, HistoryFilter, JobModel } from "../history/job-model
 import {
   causeMessage,
   elapsedMs,
+  entryDetails,
   etaSeconds,
   jobCost,
   progressFraction,
@@ -285,7 +286,7 @@ export function HistoryList({
       })}
       {showDetails && current ? (
         <Box flexDirection="column" borderStyle="single" borderDimColor>
-          {current.details
+          {entryDetails(current)
             .split("\n")
             .slice(0, detailRows)
             .map((line, i) => (

@@ -3,7 +3,7 @@ import { AppError } from "../../handlers/contracts/errors.js";
 import type { CommandContext, CommandOutcome } from "../cli/command-context.js";
 import type { Executor } from "../cli/program.js";
 import { historyLine } from "../format/job-summary.js";
-import { filterEntries, type HistoryFilter } from "../history/job-model.js";
+import { entryDetails, filterEntries, type HistoryFilter } from "../history/job-model.js";
 import { loadJob, resolveJob } from "../services/jobs.js";
 import { connect } from "../target/connect.js";
 
@@ -42,7 +42,11 @@ export async function history(
     const entries = filterEntries(model.entries, filter);
     const lines = entries.flatMap((entry) => [
       historyLine(entry),
-      ...(options.details ? entry.details.split("\n").map((line) => `        ${line}`) : []),
+      ...(options.details
+        ? entryDetails(entry)
+            .split("\n")
+            .map((line) => `        ${line}`)
+        : []),
     ]);
     return {
       document: {
@@ -51,7 +55,7 @@ export async function history(
         executionArn,
         filter,
         eventCount: model.eventCount,
-        events: entries.map((entry) => ({ ...entry, details: JSON.parse(entry.details) as unknown })),
+        events: entries,
       },
       lines,
       exitCode: 0,

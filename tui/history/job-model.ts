@@ -57,9 +57,12 @@ export interface HistoryEntry {
   readonly isError: boolean;
   /** One line: what happened. */
   readonly summary: string;
-  /** The event's details object as pretty JSON, for the detail pane. */
-  readonly details: string;
+  /** The event's details object (shared with the SDK's event, not copied); see `entryDetails`. */
+  readonly details: Readonly<Record<string, unknown>>;
 }
+
+/** An entry's details as pretty JSON, made when shown (keeping strings for 10,000 events costs MBs). */
+export const entryDetails = (entry: HistoryEntry): string => JSON.stringify(entry.details, null, 2);
 
 interface TaskRecord {
   functionName: string;
@@ -440,7 +443,7 @@ export function applyEvents(
       ...(chunk !== undefined ? { chunk } : {}),
       isError: error !== undefined,
       summary: summarize(type, details, error),
-      details: JSON.stringify(details ?? {}, null, 2),
+      details: details ?? {},
     });
   }
 

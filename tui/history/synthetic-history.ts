@@ -438,10 +438,13 @@ export function syntheticRenderHistory(options: SyntheticRenderOptions): History
 /** Serves a history the way GetExecutionHistory does (reverseOrder, maxResults, nextToken). */
 export function pagedHistory(events: readonly HistoryEvent[]) {
   return async (request: { reverseOrder: boolean; maxResults: number; nextToken?: string }) => {
-    const ordered = request.reverseOrder ? [...events].reverse() : [...events];
     const start = request.nextToken ? Number(request.nextToken) : 0;
-    const page = ordered.slice(start, start + request.maxResults);
-    const next = start + request.maxResults < ordered.length ? String(start + request.maxResults) : undefined;
-    return { events: page, nextToken: next };
+    const end = Math.min(events.length, start + request.maxResults);
+    const page: HistoryEvent[] = [];
+    for (let i = start; i < end; i++) {
+      const event = request.reverseOrder ? events[events.length - 1 - i] : events[i];
+      if (event) page.push(event);
+    }
+    return { events: page, nextToken: end < events.length ? String(end) : undefined };
   };
 }

@@ -1,0 +1,72 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TmuxSession, tmuxAvailable } from "./tmux.js";
+
+/**
+ * The real binary in a real terminal (tmux, 80x24, NO_COLOR) against the local cloud: start a render
+ * of a fixture, watch the chunk grid fill, open the history, go back, see completion and the output.
+ */
+const ROOT = resolve(import.meta.dirname, "../../..");
+const GRID_LINE = /^[#>.r2-9X+]{6}$/m;
+/** SGR foreground colours (30-37, 90-97, 38;...); 39 is "default colour" and allowed. */
+const FOREGROUND_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[(3[0-7]|9[0-7]|38;)`);
+
+describe("hyperframes-tui render in a terminal", () => {
+  let work: string;
+  let session: TmuxSession;
+
+  beforeAll(() => {
+    if (!tmuxAvailable())
+      throw new Error("tmux is required for the TUI end-to-end test (apt-get install -y tmux)");
+    work = mkdtempSync(join(tmpdir(), "hf-tui-e2e-"));
+    session = new TmuxSession("render");
+  });
+
+  afterAll(() => {
+    session?.kill();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("shows the live job view, the history, then the output path", async () => {
+    const out = join(work, "title-card.mp4");
+    session.start(
+      `npx hyperframes-tui render fixtures/compositions/title-card --chunk-size 10 --max-parallel 2 --out ${out}; echo "EXIT=$?"; sleep 600`,
+      { HYPERFRAMES_HOME: join(work, "home"), NO_COLOR: "1", TERM: "xterm-256color" },
+      ROOT,
+    );
+
+    // The job view appears with its chunk grid (6 chunks of 10 frames), queued or running first.
+    const first = await session.waitFor(
+      (screen) => screen.includes("chunks 6:") && GRID_LINE.test(screen),
+      300_000,
+    );
+    expect(first.screen).toMatch(/render RUNNING/);
+    expect(first.screen).toMatch(/\[[#-]+\] \d+% frames \d+\/60/);
+    expect(first.screen).toContain("h history  c cancel  esc back  q quit");
+    expect(session.capture(true)).not.toMatch(FOREGROUND_COLOUR); // NO_COLOR
+
+    // The grid fills: at some point some chunks are done while others are not.
+    const filling = await session.waitFor(
+      (screen) => /^(?=.*#)(?=.*[>.])[#>.r2-9]{6}$/m.test(screen) || screen.includes("SUCCEEDED"),
+      600_000,
+    );
+    expect(filling.seen.some((screen) => /^(?=.*#)(?=.*[>.])[#>.r2-9]{6}$/m.test(screen))).toBe(true);
+
+    // The history, filtered to one state, then back.
+    session.send("h");
+    const history = await session.waitFor((screen) => screen.includes("history:"), 30_000);
+    expect(history.screen).toContain("ExecutionStarted");
+    expect(history.screen).toContain("TaskScheduled");
+    session.send("Escape");
+    await session.waitFor((screen) => screen.includes("chunks 6:"), 30_000);
+
+    // Completion: every chunk done, then the command's summary with the output path.
+    const done = await session.waitFor((screen) => screen.includes("EXIT="), 900_000);
+    expect(done.screen).toContain("EXIT=0");
+    expect(done.seen.some((screen) => /^#{6}$/m.test(screen) && screen.includes("SUCCEEDED"))).toBe(true);
+    expect(done.screen.replace(/\n/g, "")).toContain(out.slice(-40));
+    expect(existsSync(out) && statSync(out).size > 0).toBe(true);
+  });
+});
