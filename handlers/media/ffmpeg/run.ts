@@ -40,7 +40,6 @@ export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): P
   const label = options.label ?? "ffmpeg";
   const errorName = options.errorName ?? "TRANSCODE_FAILED";
   if (args.length < 3) throw new TypeError("runFfmpeg: expected a full argument list ending in an output");
-  const output = args[args.length - 1] as string;
   const started = Date.now();
   const tail: string[] = [];
   const tailText = () => tail.join("\n");
@@ -50,10 +49,10 @@ export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): P
       reject(abortError(label, options.signal));
       return;
     }
-    const command = ffmpeg({ cwd: options.cwd, stdoutLines: 0 })
-      .setFfmpegPath(options.ffmpegPath)
-      .output(output)
-      .outputOptions(...args.slice(0, -1), "-nostdin");
+    const command = toFluentCommand(
+      ffmpeg({ cwd: options.cwd, stdoutLines: 0 }).setFfmpegPath(options.ffmpegPath),
+      args,
+    );
     let settled = false;
     const finish = (err: Error | undefined) => {
       if (settled) return;
@@ -145,6 +144,37 @@ export function runFfprobe(args: readonly string[], options: RunFfprobeOptions):
 /** ffprobe could not read the input; `message` is its stderr tail. */
 export class FfprobeError extends Error {
   override readonly name = "FfprobeError";
+}
+
+/**
+ * Maps an argument list onto fluent-ffmpeg without changing it: each `-i <input>` becomes an input with
+ * the options before it (so fluent-ffmpeg's format checks see input formats as inputs), everything after
+ * the last input becomes the options of the last output, passed verbatim (several arguments: no splitting
+ * on spaces). fluent-ffmpeg prints `-y` before the outputs; we add `-nostdin`.
+ */
+export function toFluentCommand(
+  command: ffmpeg.FfmpegCommand,
+  args: readonly string[],
+): ffmpeg.FfmpegCommand {
+  const lastInput = args.lastIndexOf("-i");
+  let pending: string[] = [];
+  for (let i = 0; i <= lastInput; i++) {
+    const arg = args[i] as string;
+    if (arg !== "-i") {
+      pending.push(arg);
+      continue;
+    }
+    command.input(args[++i] as string);
+    if (pending.length === 1 && (pending[0] as string).includes(" ")) {
+      throw new TypeError(`runFfmpeg: a lone input option with a space would be split: ${pending[0]}`);
+    }
+    if (pending.length > 0) command.inputOptions(...(pending as [string, ...string[]]));
+    pending = [];
+  }
+  const rest = args.slice(lastInput < 0 ? 0 : lastInput + 2);
+  const output = rest.pop();
+  if (output === undefined) throw new TypeError("runFfmpeg: the argument list must end with an output");
+  return command.output(output).outputOptions("-nostdin", ...rest);
 }
 
 /** `frame=  120 fps= 60 ... time=00:01:02.50 bitrate=...` -> 62.5; undefined for other lines. */

@@ -1,3 +1,4 @@
+import ffmpeg from "fluent-ffmpeg";
 import { describe, expect, it } from "vitest";
 import { readMediaConfig } from "../../../handlers/media/config.js";
 import {
@@ -6,7 +7,7 @@ import {
   spriteArgs,
   transcodeArgs,
 } from "../../../handlers/media/ffmpeg/args.js";
-import { parseStatsTime } from "../../../handlers/media/ffmpeg/run.js";
+import { parseStatsTime, toFluentCommand } from "../../../handlers/media/ffmpeg/run.js";
 import { planMedia, type SourceInfo } from "../../../handlers/media/plan.js";
 
 const base: SourceInfo = {
@@ -106,5 +107,43 @@ describe("parseStatsTime", () => {
     );
     expect(parseStatsTime("size=N/A time=-00:00:00.03 bitrate=N/A")).toBeUndefined();
     expect(parseStatsTime("[dash @ 0x1] Opening 'out/seg-0-00001.mp4' for writing")).toBeUndefined();
+  });
+});
+
+describe("toFluentCommand", () => {
+  it("hands fluent-ffmpeg the argument list unchanged (plus -y and -nostdin), inputs as inputs", () => {
+    const args = [
+      "-hide_banner",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=64x64",
+      "-i",
+      "/in/b",
+      "-filter_complex",
+      "a b",
+      "/out/x.mpd",
+      "-map",
+      "0:a",
+      "/out/y.flac",
+    ];
+    const command = toFluentCommand(ffmpeg(), args) as unknown as { _getArguments(): string[] };
+    expect(command._getArguments()).toEqual([
+      "-hide_banner",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=64x64",
+      "-i",
+      "/in/b",
+      "-y",
+      "-nostdin",
+      "-filter_complex",
+      "a b",
+      "/out/x.mpd",
+      "-map",
+      "0:a",
+      "/out/y.flac",
+    ]);
   });
 });

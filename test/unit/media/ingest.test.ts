@@ -39,12 +39,10 @@ function setup(options: { existingStatus?: object; executionExists?: boolean } =
       .on(StartExecutionCommand)
       .rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} }));
   } else {
-    sfnMock
-      .on(StartExecutionCommand)
-      .resolves({
-        executionArn: `arn:aws:states:us-east-1:1:execution:media:${videoId}`,
-        startDate: new Date(),
-      });
+    sfnMock.on(StartExecutionCommand).resolves({
+      executionArn: `arn:aws:states:us-east-1:1:execution:media:${videoId}`,
+      startDate: new Date(),
+    });
   }
   const config = readMediaConfig({
     MEDIA_STATE_MACHINE_ARN: "arn:aws:states:us-east-1:1:stateMachine:media",
