@@ -36,8 +36,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   const renders = makeRenderRoutes(deps);
   const page = makePageRoutes();
   return [
-    { method: "GET", pattern: "/", public: true, handle: page.index },
-    { method: "GET", pattern: "/assets/:name", public: true, handle: page.asset },
+    { method: "GET", pattern: "/", auth: "none", handle: page.index },
+    { method: "GET", pattern: "/assets/:name", auth: "none", handle: page.asset },
     { method: "POST", pattern: "/create_multipart_upload", handle: uploads.create },
     { method: "POST", pattern: "/sign_parts", handle: uploads.signParts },
     { method: "POST", pattern: "/list_parts", handle: uploads.listParts },
@@ -47,7 +47,12 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     { method: "GET", pattern: "/api/videos", handle: videos.list },
     { method: "GET", pattern: "/api/transcoding_status", handle: videos.inProgress },
     { method: "DELETE", pattern: "/api/video/:id", handle: videos.remove },
-    { method: "GET", pattern: "/stream/s/:capability/*key", public: true, handle: stream.withCapability },
+    {
+      method: "GET",
+      pattern: "/stream/s/:capability/*key",
+      auth: "capability",
+      handle: stream.withCapability,
+    },
     { method: "GET", pattern: "/stream/*key", handle: stream.withToken },
     { method: "POST", pattern: "/api/projects", handle: renders.uploadProject },
     { method: "POST", pattern: "/api/renders", handle: renders.start },
@@ -111,8 +116,10 @@ export function makeApiHandler(deps: ApiDeps): ApiHandler {
         );
         result.headers = { ...result.headers, allow: allowed };
       } else {
-        const expected = await token();
-        if (!match.route.public) await requireToken(request, expected);
+        // The page needs no token: it loads even while SSM is unreachable.
+        const auth = match.route.auth ?? "token";
+        const expected = auth === "none" ? undefined : await token();
+        if (auth === "token") await requireToken(request, expected);
         result = await match.route.handle(request, match.params, { token: expected });
       }
     } catch (err) {

@@ -20,8 +20,11 @@ export type RouteHandler = (
 export interface Route {
   readonly method: string;
   readonly pattern: string;
-  /** Reachable without the bearer token (the page, its assets, capability stream URLs, preflight). */
-  readonly public?: boolean;
+  /**
+   * `token` (default): the bearer token is required. `none`: the page and its assets. `capability`:
+   * no bearer token, the route checks a stream capability (signed with the token) itself.
+   */
+  readonly auth?: "token" | "none" | "capability";
   readonly handle: RouteHandler;
 }
 

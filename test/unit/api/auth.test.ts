@@ -74,6 +74,21 @@ describe("token from SSM", () => {
   });
 });
 
+describe("when SSM is unreachable", () => {
+  it("still serves the page, and answers API routes with a retryable 503", async () => {
+    const deps = testDeps({
+      config: testConfig({ apiToken: undefined, apiTokenParameter: "/hf/api-token" }),
+    });
+    const ssm = mockClient(deps.ssmClient);
+    ssm.on(GetParameterCommand).rejects(new Error("network down"));
+    const handler = makeApiHandler(deps);
+    expect((await handler(event("GET", "/", { token: null }))).statusCode).toBe(200);
+    const api = await handler(event("GET", "/api/videos"));
+    expect(api.statusCode).toBe(503);
+    expect(parse(api).error).toBe("ENDPOINT_UNREACHABLE");
+  });
+});
+
 describe("configuration", () => {
   it("refuses to run open or without a bucket", () => {
     expect(() => readApiConfig({})).toThrow(/BUCKET_NAME/);

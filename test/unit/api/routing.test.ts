@@ -27,9 +27,9 @@ describe("router", () => {
     const head = matchRoute(routes, "HEAD", "/");
     expect(head.kind).toBe("found");
     const capability = matchRoute(routes, "GET", `/stream/s/1.abc/processed/${ID}/master.m3u8`);
-    expect(capability.kind === "found" && capability.route.public).toBe(true);
+    expect(capability.kind === "found" && capability.route.auth).toBe("capability");
     const plain = matchRoute(routes, "GET", `/stream/processed/${ID}/master.m3u8`);
-    expect(plain.kind === "found" && plain.route.public).toBeFalsy();
+    expect(plain.kind === "found" && (plain.route.auth ?? "token")).toBe("token");
   });
 });
 
