@@ -551,9 +551,28 @@ export function elapsedMs(model: JobModel, now: number): number {
   return Math.max(0, (model.stoppedAt ?? now) - model.startedAt);
 }
 
-/** 0..1: frames for renders; finished steps out of entered ones otherwise. */
+/**
+ * Media jobs have no frames: progress is the furthest milestone of the media state machine
+ * (modules/state-machines/media.ts) that finished; the transcode is most of the work.
+ */
+export const MEDIA_MILESTONES: Readonly<Record<string, number>> = {
+  Prepare: 0.05,
+  Transcode: 0.7,
+  Thumbnails: 0.8,
+  SkipSubtitles: 0.9,
+  TranscribeFinish: 0.9,
+  Complete: 0.97,
+};
+
+/** 0..1: frames for renders; the furthest finished milestone for media jobs. */
 export function progressFraction(model: JobModel): number {
   if (model.status === "SUCCEEDED") return 1;
+  if (model.kind === "media") {
+    return model.steps.reduce(
+      (best, step) => (step.status === "succeeded" ? Math.max(best, MEDIA_MILESTONES[step.name] ?? 0) : best),
+      0,
+    );
+  }
   if (model.totalFrames) return Math.min(1, model.framesDone / model.totalFrames);
   if (model.chunkCount) return model.counts.done / model.chunkCount;
   return 0;

@@ -62,11 +62,46 @@ describe("hyperframes-tui render in a terminal", () => {
     session.send("Escape");
     await session.waitFor((screen) => screen.includes("chunks 6:"), 30_000);
 
+    // A smaller terminal: the view re-lays itself out and keeps the key help.
+    session.resize(60, 20);
+    const small = await session.waitFor(
+      (screen) => screen.split("\n").some((line) => line.startsWith("h history")),
+      30_000,
+    );
+    expect(small.screen.split("\n").every((line) => line.length <= 60)).toBe(true);
+
     // Completion: every chunk done, then the command's summary with the output path.
     const done = await session.waitFor((screen) => screen.includes("EXIT="), 900_000);
     expect(done.screen).toContain("EXIT=0");
     expect(done.seen.some((screen) => /^#{6}$/m.test(screen) && screen.includes("SUCCEEDED"))).toBe(true);
     expect(done.screen.replace(/\n/g, "")).toContain(out.slice(-40));
     expect(existsSync(out) && statSync(out).size > 0).toBe(true);
+    const jobId = /r\d{8}t\d{6}-[0-9a-f]{8}/.exec(done.screen)?.[0];
+    expect(jobId).toBeDefined();
+
+    // The interactive UI (no command) lists the job; enter opens it, h its history, q quits.
+    const ui = new TmuxSession("ui");
+    try {
+      ui.start(
+        `npx hyperframes-tui; echo "EXIT=$?"; sleep 600`,
+        { HYPERFRAMES_HOME: join(work, "home"), NO_COLOR: "1", TERM: "xterm-256color" },
+        ROOT,
+      );
+      const jobs = await ui.waitFor((screen) => screen.includes(jobId ?? "?"), 120_000);
+      expect(jobs.screen).toContain("enter open  n new job  v videos");
+      expect(jobs.screen).toMatch(/render SUCCEEDED\s+100%/);
+      ui.send("Enter");
+      const view = await ui.waitFor((screen) => /^#{6}$/m.test(screen), 60_000);
+      expect(view.screen).toContain("title-card.mp4");
+      ui.send("h");
+      await ui.waitFor((screen) => screen.includes("history:"), 30_000);
+      ui.send("e");
+      const errorsOnly = await ui.waitFor((screen) => screen.includes("(errors only)"), 30_000);
+      expect(errorsOnly.screen).toContain("history: 0 of");
+      ui.send("q");
+      expect((await ui.waitFor((screen) => screen.includes("EXIT="), 30_000)).screen).toContain("EXIT=0");
+    } finally {
+      ui.kill();
+    }
   });
 });

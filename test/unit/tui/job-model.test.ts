@@ -169,3 +169,41 @@ describe("history filters", () => {
     ]);
   });
 });
+
+describe("media jobs", () => {
+  it("measure progress by the furthest finished milestone", () => {
+    const at = (seconds: number) => new Date(Date.UTC(2026, 10, 21, 12, 0, seconds));
+    const input = JSON.stringify({
+      bucket: "b",
+      key: "uploads/u/a.mp4",
+      size: 10,
+      videoId: "0".repeat(32),
+      fileName: "a.mp4",
+    });
+    const state = (id: number, type: "TaskStateEntered" | "TaskStateExited", name: string): HistoryEvent => ({
+      id,
+      previousEventId: id - 1,
+      type,
+      timestamp: at(id),
+      ...(type === "TaskStateEntered"
+        ? { stateEnteredEventDetails: { name } }
+        : { stateExitedEventDetails: { name } }),
+    });
+    const events: HistoryEvent[] = [
+      {
+        id: 1,
+        previousEventId: 0,
+        type: "ExecutionStarted",
+        timestamp: at(0),
+        executionStartedEventDetails: { input },
+      },
+      state(2, "TaskStateEntered", "Prepare"),
+      state(3, "TaskStateExited", "Prepare"),
+      state(4, "TaskStateEntered", "Transcode"),
+    ];
+    const model = fold(events);
+    expect(model).toMatchObject({ kind: "media", videoId: "0".repeat(32), fileName: "a.mp4" });
+    expect(progressFraction(model)).toBe(0.05);
+    expect(progressFraction(applyEvents(model, [state(5, "TaskStateExited", "Transcode")]))).toBe(0.7);
+  });
+});
