@@ -66,7 +66,7 @@ export async function main(args: string[]): Promise<void> {
       twoWorkers: two.summary,
       throughput2v1: round(one.summary.chunkPhaseMs / two.summary.chunkPhaseMs),
       throughput2v1EndToEnd: round(one.summary.totalMs / two.summary.totalMs),
-      shareOutsideChunkWork2: round((two.summary.totalMs - two.summary.chunkPhaseMs) / two.summary.totalMs),
+      shareOutsideChunkWork2: round4((two.summary.totalMs - two.summary.chunkPhaseMs) / two.summary.totalMs),
       ratioToInProcess2: round(inProcessMs / two.summary.totalMs),
       ratioToInProcess1: round(inProcessMs / one.summary.totalMs),
       peakWorkerRssMb: Math.max(...one.peaks, ...two.peaks),
@@ -261,3 +261,4 @@ async function writeComposition(dir: string, seconds: number): Promise<void> {
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;
+const round4 = (value: number): number => Math.round(value * 10000) / 10000;
