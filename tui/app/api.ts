@@ -5,7 +5,7 @@ import type { JobKind } from "../../handlers/contracts/job-status.js";
 import type { RenderConfigInput } from "../../handlers/contracts/render-config.js";
 import type { VideoStatus } from "../../handlers/contracts/video-status.js";
 import { type FetchHistoryPage, sfnHistoryPages } from "../history/history-reader.js";
-import { jobCost, progressFraction } from "../history/job-model.js";
+import { emptyJobModel, type JobModel, jobCost, progressFraction } from "../history/job-model.js";
 import { packProject } from "../jobs/pack-project.js";
 import {
   parseRenderConfig,
@@ -13,7 +13,7 @@ import {
   startRenderExecution,
   uploadProject,
 } from "../jobs/render-job.js";
-import { cancelJob, executionArn, type JobSummary, listJobs, loadJob } from "../services/jobs.js";
+import { cancelJob, executionArn, type JobSummary, listJobs, refreshJob } from "../services/jobs.js";
 import type { TransferProgress } from "../services/transfer.js";
 import { uploadVideo, videoIdOfFile } from "../services/transfer.js";
 import { deleteVideo, listVideos, playbackUrls } from "../services/videos.js";
@@ -65,26 +65,31 @@ export interface TuiApi {
 export function connectionApi(conn: Connection, cwd: string): TuiApi {
   // Finished jobs do not change: their rows are read once per session.
   const jobCache = new Map<string, JobRow>();
+  const jobModels = new Map<string, JobModel>();
+  const fetchHistoryPage = sfnHistoryPages(conn.sfn);
   return {
     targetLabel: conn.endpoints.kind === "local" ? "local cloud" : `aws ${conn.endpoints.region}`,
     async listJobs(signal) {
       const jobs = await listJobs(conn.sfn, conn.endpoints, { limit: 30, signal });
       return Promise.all(
         jobs.map(async (job) => {
-          if (job.status !== "RUNNING" && jobCache.has(job.executionArn))
-            return jobCache.get(job.executionArn) as JobRow;
-          const model = await loadJob(conn.sfn, job.executionArn, signal);
+          const cached = jobCache.get(job.executionArn);
+          if (cached && job.status !== "RUNNING" && cached.status === job.status) return cached;
+          // Running jobs: only the events since the last poll (one request each).
+          const previous = jobModels.get(job.executionArn) ?? emptyJobModel(job.executionArn);
+          const { model } = await refreshJob(fetchHistoryPage, previous, { signal });
+          jobModels.set(job.executionArn, model);
           const row: JobRow = {
             ...job,
             progress: progressFraction({ ...model, status: job.status }),
             costUsd: jobCost(model).totalUsd,
           };
-          if (job.status !== "RUNNING") jobCache.set(job.executionArn, row);
+          jobCache.set(job.executionArn, row);
           return row;
         }),
       );
     },
-    fetchHistoryPage: sfnHistoryPages(conn.sfn),
+    fetchHistoryPage,
     inspectPath: (path) => inspectPath(resolve(cwd, path)),
     cancel: (arn) => cancelJob(conn.sfn, arn),
     async listVideos() {
