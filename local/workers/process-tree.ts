@@ -105,13 +105,15 @@ export async function killInvocation(options: {
   pgids: Iterable<number>;
   markerName: string;
   markerValue: string;
+  /** Processes to spare (a warm worker's own Node process and its loader's helper). */
+  keep?: ReadonlySet<number>;
 }): Promise<void> {
   const pgids = [...options.pgids];
   const seen = new Set<number>();
   for (let round = 0; round < 150; round += 1) {
-    for (const pgid of pgids) killQuietly(-pgid, "SIGKILL");
+    for (const pgid of pgids) if (pgid > 1) killQuietly(-pgid, "SIGKILL");
     const marked = (await processesWithEnv(options.markerName, options.markerValue)).filter(
-      (pid) => pid !== process.pid,
+      (pid) => pid !== process.pid && !options.keep?.has(pid),
     );
     for (const pid of marked) {
       seen.add(pid);

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { descendantsOf, killInvocation, listProcesses } from "./process-tree.js";
-import { type InvokeMessage, RUNTIME_ERRORS, type WorkerReply } from "./worker-protocol.js";
+import { descendantsOf, killInvocation, listProcesses, processesWithEnv } from "./process-tree.js";
+import { type InitMessage, type InvokeMessage, RUNTIME_ERRORS, type WorkerReply } from "./worker-protocol.js";
 
 /** One function of the local cloud: its handler module and its Lambda settings. */
 export interface LocalFunctionConfig {
@@ -38,6 +39,8 @@ export interface InvocationRecord {
   billedDurationMs: number;
   memorySizeMb: number;
   maxMemoryUsedMb: number;
+  /** Whether the worker process was started for this invocation (a cold start). */
+  coldStart: boolean;
   /** "ok", or the error type. */
   outcome: string;
 }
@@ -54,16 +57,25 @@ export interface InvokeOptions {
 
 export interface WorkerPoolOptions {
   functions: Readonly<Record<string, LocalFunctionConfig>>;
-  /** How many workers run at once; others wait in order. */
+  /** How many invocations run at once; others wait in order. */
   concurrency: number;
   /** Environment every worker gets (endpoints, credentials, bucket, ARNs). */
   env: Record<string, string>;
   /** The Node binary (Node 22). */
   nodePath: string;
+  /**
+   * Keep a worker process after a successful invocation and reuse it for the next one of the same
+   * function, as Lambda reuses warm execution environments (default true). Whatever an invocation
+   * started is killed when it ends either way; only the handler's own Node process stays.
+   */
+  reuseWorkers?: boolean;
+  /** How long an idle warm worker is kept (default 60 s). */
+  idleSeconds?: number;
   log?: (line: string) => void;
   onInvocation?: (record: InvocationRecord) => void;
 }
 
+/** Environment variable carried by every process a worker starts: how its leftovers are found. */
 export const INVOCATION_MARKER = "HYPERFRAMES_INVOCATION_ID";
 const MEMORY_POLL_MS = 250;
 const STDERR_TAIL_BYTES = 8192;
@@ -71,18 +83,56 @@ const STDERR_TAIL_BYTES = 8192;
 const workerEntry = fileURLToPath(new URL("./worker-entry.ts", import.meta.url));
 const tsxLoader = import.meta.resolve("tsx");
 
-interface Running {
-  requestId: string;
-  tag: string | undefined;
+/** A process's peak resident set (VmHWM), 0 when unknown. */
+function peakRssBytes(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match?.[1] ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** SIGKILL to a worker's process group (never to a bogus pid: -1 would mean every process). */
+function killGroup(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // gone
+  }
+}
+
+/** One worker process (one Lambda execution environment). */
+interface Worker {
+  id: string;
+  fn: LocalFunctionConfig;
   child: ChildProcess;
+  pid: number;
+  /** Process groups seen in the worker's tree (Chromium makes its own). */
   pgids: Set<number>;
-  kill(errorType: string, message: string): void;
+  stderrTail: string;
+  /** Processes alive after INIT (the worker, the tsx loader's esbuild service): kept while warm. */
+  own: Set<number>;
+  invocations: number;
+  exited: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** The running invocation's hooks. */
+  current:
+    | {
+        tag: string | undefined;
+        onReply(reply: WorkerReply): void;
+        onExit(code: number | null, signal: NodeJS.Signals | null): void;
+        kill(errorType: string, message: string): void;
+      }
+    | undefined;
 }
 
 /**
- * Lambda-like workers: every invocation runs its function's handler in a fresh Node process (its own
- * process group) with the function's timeout and memory limit, at most `concurrency` at once. Crashes,
- * timeouts and memory overruns are reported with Lambda's own error types so the same Retry rules match.
+ * Lambda-like workers: every invocation runs its function's handler in a Node process of its own
+ * (a process group of its own) with the function's timeout and memory limit, at most `concurrency` at
+ * once. Crashes, timeouts and memory overruns are reported with Lambda's own error types so the same
+ * Retry rules match; everything an invocation started is killed when it ends.
  */
 export class WorkerPool {
   private readonly queue: Array<{
@@ -90,7 +140,8 @@ export class WorkerPool {
     start: () => void;
     cancel: (err: Error) => void;
   }> = [];
-  private readonly running = new Set<Running>();
+  private readonly workers = new Set<Worker>();
+  private readonly idle = new Map<string, Worker[]>();
   private active = 0;
   private stopped = false;
 
@@ -108,8 +159,11 @@ export class WorkerPool {
     }
     await this.acquire(options.tag);
     try {
+      if (this.stopped) throw new InvocationError("Lambda.ServiceException", "The local cloud stopped");
+      const warm = this.takeIdle(fn.name);
+      const worker = warm ?? (await this.spawnWorker(fn));
       options.onStart?.();
-      return await this.runOne(fn, event, options);
+      return await this.runOn(worker, event, options, warm === undefined);
     } finally {
       this.release();
     }
@@ -128,9 +182,8 @@ export class WorkerPool {
         waiting.cancel(new InvocationError(errorType, message));
       }
     }
-    await Promise.all(
-      [...this.running].filter((r) => r.tag === tag).map((r) => this.killRunning(r, errorType, message)),
-    );
+    const busy = [...this.workers].filter((w) => w.current?.tag === tag);
+    await Promise.all(busy.map((w) => this.killWorker(w, errorType, message)));
   }
 
   /** Kills everything and refuses new work. */
@@ -139,17 +192,8 @@ export class WorkerPool {
     for (const waiting of this.queue.splice(0))
       waiting.cancel(new InvocationError("Lambda.ServiceException", "The local cloud stopped"));
     await Promise.all(
-      [...this.running].map((r) => this.killRunning(r, "Lambda.ServiceException", "The local cloud stopped")),
+      [...this.workers].map((w) => this.killWorker(w, "Lambda.ServiceException", "The local cloud stopped")),
     );
-  }
-
-  private async killRunning(running: Running, errorType: string, message: string): Promise<void> {
-    running.kill(errorType, message);
-    await killInvocation({
-      pgids: running.pgids,
-      markerName: INVOCATION_MARKER,
-      markerValue: running.requestId,
-    });
   }
 
   private acquire(tag: string | undefined): Promise<void> {
@@ -173,11 +217,131 @@ export class WorkerPool {
 
   private release(): void {
     this.active -= 1;
-    const next = this.queue.shift();
-    next?.start();
+    this.queue.shift()?.start();
   }
 
-  private runOne(fn: LocalFunctionConfig, event: unknown, options: InvokeOptions): Promise<unknown> {
+  private takeIdle(functionName: string): Worker | undefined {
+    const list = this.idle.get(functionName) ?? [];
+    while (list.length > 0) {
+      const worker = list.pop() as Worker;
+      clearTimeout(worker.idleTimer);
+      worker.idleTimer = undefined;
+      if (!worker.exited) return worker;
+    }
+    return undefined;
+  }
+
+  private park(worker: Worker): void {
+    const list = this.idle.get(worker.fn.name) ?? [];
+    list.push(worker);
+    this.idle.set(worker.fn.name, list);
+    worker.idleTimer = setTimeout(
+      () => {
+        const at = list.indexOf(worker);
+        if (at >= 0) list.splice(at, 1);
+        void this.killWorker(worker, "Lambda.ServiceException", "idle");
+      },
+      (this.options.idleSeconds ?? 60) * 1000,
+    );
+    worker.idleTimer.unref();
+  }
+
+  /** Kills a worker and every process it started. */
+  private async killWorker(worker: Worker, errorType: string, message: string): Promise<void> {
+    worker.current?.kill(errorType, message);
+    clearTimeout(worker.idleTimer);
+    killGroup(worker.pid);
+    await killInvocation({ pgids: worker.pgids, markerName: INVOCATION_MARKER, markerValue: worker.id });
+    this.workers.delete(worker);
+  }
+
+  /** Starts a worker and runs its INIT (imports the handler); the processes alive then are its own. */
+  private async spawnWorker(fn: LocalFunctionConfig): Promise<Worker> {
+    const id = randomUUID();
+    const child = spawn(
+      this.options.nodePath,
+      [
+        "--import",
+        tsxLoader,
+        `--max-old-space-size=${Math.max(64, Math.floor(fn.memoryMb * 0.9))}`,
+        workerEntry,
+      ],
+      {
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+        env: {
+          ...this.options.env,
+          ...fn.env,
+          AWS_LAMBDA_FUNCTION_NAME: fn.name,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+          AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+          [INVOCATION_MARKER]: id,
+        },
+      },
+    );
+    const worker: Worker = {
+      id,
+      fn,
+      child,
+      pid: child.pid ?? -1,
+      pgids: new Set(child.pid !== undefined && child.pid > 1 ? [child.pid] : []),
+      stderrTail: "",
+      own: new Set(child.pid !== undefined ? [child.pid] : []),
+      invocations: 0,
+      exited: false,
+      idleTimer: undefined,
+      current: undefined,
+    };
+    this.workers.add(worker);
+    const log = this.options.log;
+    const forward = (stream: NodeJS.ReadableStream | null, isErr: boolean) => {
+      let partial = "";
+      stream?.setEncoding("utf8");
+      stream?.on("data", (text: string) => {
+        if (isErr) worker.stderrTail = (worker.stderrTail + text).slice(-STDERR_TAIL_BYTES);
+        if (!log) return;
+        const lines = (partial + text).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) log(`[${fn.name} ${id.slice(0, 8)}] ${line}`);
+      });
+    };
+    forward(child.stdout, false);
+    forward(child.stderr, true);
+    const ready = new Promise<void>((resolve) => {
+      child.on("message", (reply: WorkerReply) => {
+        if (reply.type === "ready") resolve();
+        else worker.current?.onReply(reply);
+      });
+      child.once("exit", () => resolve());
+    });
+    child.on("error", () => {
+      worker.exited = true;
+      worker.current?.onExit(null, null);
+    });
+    // A reply sent just before exiting may arrive after the exit event: give it a moment.
+    child.on("exit", (code, signal) => {
+      worker.exited = true;
+      if (!worker.current) this.workers.delete(worker);
+      setTimeout(() => worker.current?.onExit(code, signal), 50);
+    });
+    const init: InitMessage = { type: "init", modulePath: fn.modulePath };
+    child.send(init, (err) => {
+      if (err) killGroup(worker.pid);
+    });
+    await ready;
+    if (!worker.exited) {
+      for (const pid of await processesWithEnv(INVOCATION_MARKER, id)) worker.own.add(pid);
+    }
+    return worker;
+  }
+
+  private runOn(
+    worker: Worker,
+    event: unknown,
+    options: InvokeOptions,
+    coldStart: boolean,
+  ): Promise<unknown> {
+    const fn = worker.fn;
     const requestId = randomUUID();
     const startedAt = new Date();
     const startNs = process.hrtime.bigint();
@@ -196,93 +360,24 @@ export class WorkerPool {
             `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
           ];
     const memoryLimitBytes = fn.memoryMb * 1024 * 1024;
-
-    const child = spawn(
-      this.options.nodePath,
-      [
-        "--import",
-        tsxLoader,
-        `--max-old-space-size=${Math.max(64, Math.floor(fn.memoryMb * 0.9))}`,
-        workerEntry,
-      ],
-      {
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
-        env: {
-          ...this.options.env,
-          ...fn.env,
-          AWS_LAMBDA_FUNCTION_NAME: fn.name,
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-          AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-          [INVOCATION_MARKER]: requestId,
-        },
-      },
-    );
-    const pgids = new Set<number>(child.pid !== undefined ? [child.pid] : []);
-    let maxRss = 0;
-    let stderrTail = "";
-    const log = this.options.log;
-    const forward = (stream: NodeJS.ReadableStream | null, isErr: boolean) => {
-      let partial = "";
-      stream?.setEncoding("utf8");
-      stream?.on("data", (text: string) => {
-        if (isErr) stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-        if (!log) return;
-        const lines = (partial + text).split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) log(`[${fn.name} ${requestId.slice(0, 8)}] ${line}`);
-      });
-    };
-    forward(child.stdout, false);
-    forward(child.stderr, true);
+    worker.invocations += 1;
+    worker.stderrTail = "";
 
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
       let forcedError: InvocationError | undefined;
-      const running: Running = {
-        requestId,
-        tag: options.tag,
-        child,
-        pgids,
-        kill: (errorType, message) => {
-          forcedError ??= new InvocationError(errorType, message);
-          if (child.pid !== undefined) {
-            try {
-              process.kill(-child.pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
-        },
-      };
-      this.running.add(running);
+      let maxRss = 0;
 
-      const timer = setTimeout(() => {
-        void this.killRunning(running, timeoutType, timeoutMessage);
-      }, limitMs);
-      const poll = setInterval(() => {
-        void listProcesses().then((all) => {
-          if (child.pid === undefined || settled) return;
-          const tree = descendantsOf(child.pid, all);
-          for (const p of tree) pgids.add(p.pgrp);
-          const rss = tree.reduce((sum, p) => sum + p.rssBytes, 0);
-          maxRss = Math.max(maxRss, rss);
-          if (rss > memoryLimitBytes) {
-            void this.killRunning(
-              running,
-              RUNTIME_ERRORS.outOfMemory,
-              `RequestId: ${requestId} Error: Runtime exited with error: signal: killed (memory ${Math.round(rss / 1048576)} MB > ${fn.memoryMb} MB)`,
-            );
-          }
-        });
-      }, MEMORY_POLL_MS);
-
-      const finish = (outcome: { ok: true; result: unknown } | { ok: false; error: InvocationError }) => {
+      const finish = (
+        outcome: { ok: true; result: unknown } | { ok: false; error: InvocationError; workerFailed: boolean },
+      ) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         clearInterval(poll);
-        this.running.delete(running);
+        worker.current = undefined;
+        // Short invocations end before the first sample: the worker's own peak (VmHWM) is the floor.
+        maxRss = Math.max(maxRss, peakRssBytes(worker.pid));
         const durationMs = Number(process.hrtime.bigint() - startNs) / 1e6;
         this.options.onInvocation?.({
           requestId,
@@ -293,49 +388,96 @@ export class WorkerPool {
           billedDurationMs: Math.ceil(durationMs),
           memorySizeMb: fn.memoryMb,
           maxMemoryUsedMb: Math.ceil(maxRss / 1048576),
+          coldStart,
           outcome: outcome.ok ? "ok" : outcome.error.errorType,
         });
-        // Nothing the invocation started may outlive it (Chromium, ffmpeg).
-        void killInvocation({ pgids, markerName: INVOCATION_MARKER, markerValue: requestId }).then(() => {
+        const reusable =
+          (outcome.ok || !outcome.workerFailed) &&
+          !worker.exited &&
+          !this.stopped &&
+          this.options.reuseWorkers !== false;
+        // Nothing an invocation started may outlive it (Chromium, ffmpeg); a warm worker's own process stays.
+        const cleanup = reusable
+          ? killInvocation({
+              pgids: [...worker.pgids].filter((g) => !worker.own.has(g)),
+              markerName: INVOCATION_MARKER,
+              markerValue: worker.id,
+              keep: worker.own,
+            })
+          : this.killWorker(worker, "Lambda.ServiceException", "worker discarded");
+        void cleanup.then(() => {
+          // Group ids of finished processes may be reused by unrelated ones: forget them.
+          worker.pgids = new Set([worker.pid]);
+          if (reusable && !worker.exited && !this.stopped) this.park(worker);
           if (outcome.ok) resolve(outcome.result);
           else reject(outcome.error);
         });
       };
 
-      child.on("error", (err) => {
-        finish({
-          ok: false,
-          error: new InvocationError(RUNTIME_ERRORS.exit, `Could not start the worker: ${err.message}`),
-        });
-      });
-      child.on("message", (reply: WorkerReply) => {
-        if (forcedError) return;
-        if (reply.type === "result") finish({ ok: true, result: reply.result });
-        else finish({ ok: false, error: new InvocationError(reply.errorType, reply.errorMessage) });
-      });
-      // A reply sent just before exiting may arrive after the exit event: give it a moment.
-      child.on("exit", (code, signal) => setTimeout(() => onExit(code, signal), 50));
-      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-        if (forcedError) return finish({ ok: false, error: forcedError });
-        if (/heap out of memory|Allocation failed/i.test(stderrTail)) {
+      worker.current = {
+        tag: options.tag,
+        onReply: (reply) => {
+          if (forcedError || reply.type === "ready") return;
+          if (reply.type === "result") finish({ ok: true, result: reply.result });
+          else
+            finish({
+              ok: false,
+              error: new InvocationError(reply.errorType, reply.errorMessage),
+              workerFailed: false,
+            });
+        },
+        onExit: (code, signal) => {
+          if (forcedError) return finish({ ok: false, error: forcedError, workerFailed: true });
+          if (/heap out of memory|Allocation failed/i.test(worker.stderrTail)) {
+            return finish({
+              ok: false,
+              error: new InvocationError(
+                RUNTIME_ERRORS.outOfMemory,
+                `RequestId: ${requestId} Error: Runtime exited with error: out of memory`,
+              ),
+              workerFailed: true,
+            });
+          }
+          const how = signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`;
           return finish({
             ok: false,
             error: new InvocationError(
-              RUNTIME_ERRORS.outOfMemory,
-              `RequestId: ${requestId} Error: Runtime exited with error: out of memory`,
+              RUNTIME_ERRORS.exit,
+              `RequestId: ${requestId} Error: Runtime exited with error: ${how}`,
             ),
+            workerFailed: true,
           });
-        }
-        const how = signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`;
-        return finish({
-          ok: false,
-          error: new InvocationError(
-            RUNTIME_ERRORS.exit,
-            `RequestId: ${requestId} Error: Runtime exited with error: ${how}`,
-          ),
-        });
+        },
+        kill: (errorType, message) => {
+          forcedError ??= new InvocationError(errorType, message);
+          killGroup(worker.pid);
+        },
       };
 
+      const timer = setTimeout(() => {
+        void this.killWorker(worker, timeoutType, timeoutMessage);
+      }, limitMs);
+      const poll = setInterval(() => {
+        void listProcesses().then((all) => {
+          if (settled) return;
+          const tree = descendantsOf(worker.pid, all);
+          for (const p of tree) worker.pgids.add(p.pgrp);
+          const rss = tree.reduce((sum, p) => sum + p.rssBytes, 0);
+          maxRss = Math.max(maxRss, rss);
+          if (rss > memoryLimitBytes) {
+            void this.killWorker(
+              worker,
+              RUNTIME_ERRORS.outOfMemory,
+              `RequestId: ${requestId} Error: Runtime exited with error: signal: killed (memory ${Math.round(rss / 1048576)} MB > ${fn.memoryMb} MB)`,
+            );
+          }
+        });
+      }, MEMORY_POLL_MS);
+
+      if (worker.exited) {
+        worker.current.onExit(worker.child.exitCode, worker.child.signalCode);
+        return;
+      }
       const message: InvokeMessage = {
         type: "invoke",
         modulePath: fn.modulePath,
@@ -348,8 +490,9 @@ export class WorkerPool {
           deadlineMs: Date.now() + limitMs,
         },
       };
-      child.send(message, (err) => {
-        if (err) running.kill(RUNTIME_ERRORS.exit, `Could not send the event to the worker: ${err.message}`);
+      worker.child.send(message, (err) => {
+        if (err)
+          worker.current?.kill(RUNTIME_ERRORS.exit, `Could not send the event to the worker: ${err.message}`);
       });
     });
   }

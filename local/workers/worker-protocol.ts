@@ -1,5 +1,7 @@
 /** Messages between the worker pool and one worker process (Node IPC). */
 
+export type WorkerMessage = InitMessage | InvokeMessage;
+
 export interface InvokeMessage {
   type: "invoke";
   modulePath: string;
@@ -14,7 +16,14 @@ export interface InvokeMessage {
   };
 }
 
+/** Sent once after start: import the handler module (Lambda's INIT phase), then reply `ready`. */
+export interface InitMessage {
+  type: "init";
+  modulePath: string;
+}
+
 export type WorkerReply =
+  | { type: "ready" }
   | { type: "result"; result: unknown }
   | { type: "error"; errorType: string; errorMessage: string };
 
