@@ -20,12 +20,18 @@ export interface ApiConfig {
   readonly maxBodyBytes: number;
   /** Lifetime of the stream capability URLs handed to players (one playback session). */
   readonly streamUrlSeconds: number;
+  /**
+   * How long complete_multipart_upload waits for ingest's `queued` status before answering, so a
+   * client polling /status right away finds it (ingest hashes the same bytes at the same time).
+   */
+  readonly completeWaitMs: number;
 }
 
 export const API_DEFAULTS = {
   presignExpiresSeconds: 900,
   maxBodyBytes: 256 * 1024,
   streamUrlSeconds: 6 * 3600,
+  completeWaitMs: 5000,
 } as const;
 
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -70,5 +76,6 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     forcePathStyle: env[ENV.s3ForcePathStyle] === "true",
     maxBodyBytes: API_DEFAULTS.maxBodyBytes,
     streamUrlSeconds: API_DEFAULTS.streamUrlSeconds,
+    completeWaitMs: API_DEFAULTS.completeWaitMs,
   });
 }

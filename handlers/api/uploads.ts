@@ -6,13 +6,13 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { PREFIXES, uploadKey } from "../contracts/bucket-layout.js";
+import { PREFIXES, statusKey, uploadKey } from "../contracts/bucket-layout.js";
 import { AppError } from "../contracts/errors.js";
 import { newUploadId, UPLOAD_ID_PATTERN, videoIdFromSha256 } from "../contracts/ids.js";
 import { parseOrThrow } from "../contracts/zod-errors.js";
 import type { ApiDeps } from "./deps.js";
 import { type ApiRequest, type FunctionUrlResult, json, jsonBody } from "./http.js";
-import { headObject, isNotFound, s3ErrorName, s3Failure, sha256OfObject } from "./s3-ops.js";
+import { getJson, headObject, isNotFound, s3ErrorName, s3Failure, sha256OfObject } from "./s3-ops.js";
 
 const MiB = 1024 * 1024;
 
@@ -236,15 +236,29 @@ export function makeUploadRoutes(deps: ApiDeps) {
     // content's SHA-256, computed the same way (see docs/api.md).
     const { sha256, size } = await sha256OfObject(s3, bucket, target.key);
     const videoId = videoIdFromSha256(sha256);
-    deps.log("upload completed", { key: target.key, videoId, size });
+    const videoStatus = await waitForStatus(videoId);
+    deps.log("upload completed", { key: target.key, videoId, size, videoStatus });
     return json(200, {
       status: "success",
       video_id: videoId,
       videoId,
       key: target.key,
       size,
+      videoStatus,
       statusUrl: `/status/${videoId}`,
     });
+  }
+
+  /** The video's status once ingest has written it (bounded wait), or null. */
+  async function waitForStatus(videoId: string): Promise<string | null> {
+    const deadline = Date.now() + config.completeWaitMs;
+    for (;;) {
+      const doc = await getJson(s3, bucket, statusKey(videoId));
+      const status = (doc as { status?: unknown } | undefined)?.status;
+      if (typeof status === "string") return status;
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   async function abort(request: ApiRequest): Promise<FunctionUrlResult> {

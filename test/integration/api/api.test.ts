@@ -304,6 +304,7 @@ describe("multipart uploads", () => {
       video_id: sha256(bytes).slice(0, 32),
       key,
       size: bytes.length,
+      videoStatus: null, // no media pipeline here: nothing wrote a status
     });
     expect(await exists(key)).toBe(true);
   });

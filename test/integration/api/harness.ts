@@ -68,6 +68,7 @@ export async function startApiHarness(overrides: Partial<ApiConfig> = {}): Promi
     forcePathStyle: true,
     maxBodyBytes: 256 * 1024,
     streamUrlSeconds: 3600,
+    completeWaitMs: 0,
     ...overrides,
   };
   const deps: ApiDeps = {

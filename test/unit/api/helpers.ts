@@ -20,6 +20,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     forcePathStyle: true,
     maxBodyBytes: 1024,
     streamUrlSeconds: 3600,
+    completeWaitMs: 0,
     ...overrides,
   };
 }
