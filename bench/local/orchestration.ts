@@ -101,7 +101,8 @@ async function localMap(scratch: string, items: number) {
       peakRssMb: Math.round(peakRss / 1048576),
       historyEvents: events.length,
       historyBytes: (await stat(file)).size,
-      workers: invocations.length,
+      invocations: invocations.length,
+      coldStarts: invocations.filter((i) => i.coldStart).length,
       meanWorkerMs: Math.round(meanInvocationMs),
       concurrency: availableParallelism(),
     };
@@ -184,7 +185,7 @@ export async function main(args: string[]): Promise<void> {
       `map of ${items} trivial tasks: in-process interpreter ${baselineMs.toFixed(0)} ms (baseline)`,
     );
     console.log(
-      `  through the local API with worker processes: ${map.wallMs} ms = ${(map.wallMs / baselineMs).toFixed(1)}x baseline; ${map.workers} workers, mean ${map.meanWorkerMs} ms each, concurrency ${map.concurrency}`,
+      `  through the local API with worker processes: ${map.wallMs} ms = ${(map.wallMs / baselineMs).toFixed(1)}x baseline; ${map.invocations} invocations (${map.coldStarts} cold starts), mean ${map.meanWorkerMs} ms each, concurrency ${map.concurrency}`,
     );
     console.log(
       `  history: ${map.historyEvents} events, ${map.historyBytes} bytes on disk; peak RSS of the local cloud process ${map.peakRssMb} MB`,

@@ -15,6 +15,11 @@ export interface LocalFunctionConfig {
   memoryMb: number;
   /** Extra environment for this function only. */
   env?: Record<string, string>;
+  /**
+   * A cap of its own instead of the pool's shared one (the API's requests must not queue behind
+   * render chunks: in AWS every function scales on its own).
+   */
+  concurrency?: number;
 }
 
 /** A failed invocation, named as Lambda names it: the handler's `error.name`, or a runtime error type. */
@@ -103,6 +108,13 @@ function killGroup(pid: number): void {
   }
 }
 
+/** An invocation waiting for a slot. */
+interface Waiting {
+  tag: string | undefined;
+  start: () => void;
+  cancel: (err: Error) => void;
+}
+
 /** One worker process (one Lambda execution environment). */
 interface Worker {
   id: string;
@@ -135,14 +147,10 @@ interface Worker {
  * Retry rules match; everything an invocation started is killed when it ends.
  */
 export class WorkerPool {
-  private readonly queue: Array<{
-    tag: string | undefined;
-    start: () => void;
-    cancel: (err: Error) => void;
-  }> = [];
+  private readonly queues = new Map<string, Waiting[]>();
+  private readonly activeByLane = new Map<string, number>();
   private readonly workers = new Set<Worker>();
   private readonly idle = new Map<string, Worker[]>();
-  private active = 0;
   private stopped = false;
 
   constructor(private readonly options: WorkerPoolOptions) {}
@@ -157,7 +165,9 @@ export class WorkerPool {
     if (!fn) {
       throw new InvocationError("Lambda.ResourceNotFoundException", `Function not found: ${functionName}`);
     }
-    await this.acquire(options.tag);
+    const lane = fn.concurrency !== undefined ? `fn:${fn.name}` : "shared";
+    const cap = fn.concurrency ?? this.options.concurrency;
+    await this.acquire(lane, cap, options.tag);
     try {
       if (this.stopped) throw new InvocationError("Lambda.ServiceException", "The local cloud stopped");
       const warm = this.takeIdle(fn.name);
@@ -165,7 +175,7 @@ export class WorkerPool {
       options.onStart?.();
       return await this.runOn(worker, event, options, warm === undefined);
     } finally {
-      this.release();
+      this.release(lane);
     }
   }
 
@@ -175,11 +185,13 @@ export class WorkerPool {
     errorType = "States.Aborted",
     message = "The execution was stopped",
   ): Promise<void> {
-    for (let i = this.queue.length - 1; i >= 0; i -= 1) {
-      const waiting = this.queue[i];
-      if (waiting?.tag === tag) {
-        this.queue.splice(i, 1);
-        waiting.cancel(new InvocationError(errorType, message));
+    for (const queue of this.queues.values()) {
+      for (let i = queue.length - 1; i >= 0; i -= 1) {
+        const waiting = queue[i];
+        if (waiting?.tag === tag) {
+          queue.splice(i, 1);
+          waiting.cancel(new InvocationError(errorType, message));
+        }
       }
     }
     const busy = [...this.workers].filter((w) => w.current?.tag === tag);
@@ -189,25 +201,37 @@ export class WorkerPool {
   /** Kills everything and refuses new work. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const waiting of this.queue.splice(0))
-      waiting.cancel(new InvocationError("Lambda.ServiceException", "The local cloud stopped"));
+    for (const queue of this.queues.values()) {
+      for (const waiting of queue.splice(0))
+        waiting.cancel(new InvocationError("Lambda.ServiceException", "The local cloud stopped"));
+    }
     await Promise.all(
       [...this.workers].map((w) => this.killWorker(w, "Lambda.ServiceException", "The local cloud stopped")),
     );
   }
 
-  private acquire(tag: string | undefined): Promise<void> {
+  private queue(lane: string): Waiting[] {
+    let queue = this.queues.get(lane);
+    if (!queue) {
+      queue = [];
+      this.queues.set(lane, queue);
+    }
+    return queue;
+  }
+
+  private acquire(lane: string, cap: number, tag: string | undefined): Promise<void> {
     if (this.stopped)
       return Promise.reject(new InvocationError("Lambda.ServiceException", "The local cloud stopped"));
-    if (this.active < this.options.concurrency) {
-      this.active += 1;
+    const active = this.activeByLane.get(lane) ?? 0;
+    if (active < cap) {
+      this.activeByLane.set(lane, active + 1);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({
+      this.queue(lane).push({
         tag,
         start: () => {
-          this.active += 1;
+          this.activeByLane.set(lane, (this.activeByLane.get(lane) ?? 0) + 1);
           resolve();
         },
         cancel: reject,
@@ -215,9 +239,9 @@ export class WorkerPool {
     });
   }
 
-  private release(): void {
-    this.active -= 1;
-    this.queue.shift()?.start();
+  private release(lane: string): void {
+    this.activeByLane.set(lane, (this.activeByLane.get(lane) ?? 1) - 1);
+    this.queue(lane).shift()?.start();
   }
 
   private takeIdle(functionName: string): Worker | undefined {
