@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EndpointsFileSchema, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/discovery.js";
+import { isRunning, listProcesses } from "../../../local/workers/process-tree.js";
+
+/** `local up` as a user runs it: one JSON line, one instance per data folder, a clean stop on SIGTERM. */
+
+const CLI = resolve(import.meta.dirname, "../../../bin/hyperframes-tui.js");
+
+let cwd: string;
+let up: ChildProcess | undefined;
+
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), "local-up-"));
+});
+
+afterAll(async () => {
+  up?.kill("SIGKILL");
+  await rm(cwd, { recursive: true, force: true });
+});
+
+function cli(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, CI: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? "");
+  });
+}
+
+describe("hyperframes-tui local up", () => {
+  it("prints one JSON line, serves the endpoints, refuses a second instance and stops cleanly", async () => {
+    const child = spawn(process.execPath, [CLI, "local", "up", "--json"], {
+      cwd,
+      env: { ...process.env, CI: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    up = child;
+    const line = await new Promise<string>((done, reject) => {
+      let buffer = "";
+      child.stdout?.on("data", (d: Buffer) => {
+        buffer += d.toString();
+        if (buffer.includes("\n")) done(buffer);
+      });
+      child.on("exit", (code) => reject(new Error(`local up exited ${code}`)));
+    });
+    expect(line.trim().split("\n")).toHaveLength(1);
+    const document = JSON.parse(line) as {
+      status: string;
+      sfnEndpoint: string;
+      s3Endpoint: string;
+      apiToken: string;
+      dataDir: string;
+      pid: number;
+    };
+    expect(document).toMatchObject({ status: "RUNNING", dataDir: join(cwd, ".hyperframes") });
+    expect(document.sfnEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const endpoints = EndpointsFileSchema.parse(
+      JSON.parse(await readFile(join(cwd, ".hyperframes", "endpoints.json"), "utf8")),
+    );
+    expect(endpoints.sfnEndpoint).toBe(document.sfnEndpoint);
+
+    const sfn = new SFNClient({
+      region: LOCAL_REGION,
+      endpoint: document.sfnEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const machines = await sfn.send(new ListStateMachinesCommand({}));
+    sfn.destroy();
+    expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual([
+      "hyperframes-media",
+      "hyperframes-render",
+    ]);
+
+    const second = await cli(["local", "up", "--json"]);
+    expect(second.code).toBe(3);
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      status: "FAILED",
+      error: { name: "LOCAL_CLOUD_BUSY" },
+    });
+
+    const status = await cli(["local", "status", "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: "RUNNING", pid: document.pid });
+
+    // `invoke` uses the running instance: a plan of a project that is not there fails with the registry's name.
+    await writeFile(
+      join(cwd, "plan.json"),
+      JSON.stringify({
+        Action: "plan",
+        PlanProtocol: "v2",
+        ProjectS3Uri: `s3://${endpoints.bucket}/projects/${"0".repeat(64)}.tar.gz`,
+        PlanOutputS3Prefix: `s3://${endpoints.bucket}/renders/x/`,
+        Config: {},
+      }),
+    );
+    const invoked = await cli(["invoke", "render", "plan.json", "--json"]);
+    expect(invoked.code).toBe(1);
+    expect(JSON.parse(invoked.stdout)).toMatchObject({
+      status: "FAILED",
+      function: "render",
+      error: { name: "INVALID_EVENT" },
+    });
+
+    const children = (await listProcesses()).filter((p) => p.ppid === child.pid).map((p) => p.pid);
+    expect(children.length).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    up = undefined;
+    await expect(stat(join(cwd, ".hyperframes", "endpoints.json"))).rejects.toThrow();
+    for (const pid of children) expect(await isRunning(pid)).toBe(false);
+  });
+});
