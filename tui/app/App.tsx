@@ -367,7 +367,9 @@ function NewJobScreen({
       }
       return;
     }
-    if (input && !key.ctrl && !key.meta) formDispatch({ type: "type", text: input });
+    // Printable text only: a pasted chunk may carry tabs or escapes that would break the layout.
+    const text = [...input].filter((ch) => ch >= " " && ch !== "\u007f").join("");
+    if (text && !key.ctrl && !key.meta) formDispatch({ type: "type", text });
   });
   const width = size.columns - 1;
   const labels: Record<(typeof FORM_FIELDS)[number], string> = {

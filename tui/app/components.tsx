@@ -224,8 +224,9 @@ export function VideosList({
       })}
       {current ? (
         <Box flexDirection="column" marginTop={1}>
-          <Text wrap="truncate">{truncate(`HLS  ${current.playback.hls ?? "-"}`, width)}</Text>
-          <Text wrap="truncate">{truncate(`DASH ${current.playback.dash ?? "-"}`, width)}</Text>
+          {/* URLs wrap instead of truncating: a cut URL is useless. */}
+          <Text wrap="wrap">{`HLS  ${current.playback.hls ?? "-"}`}</Text>
+          <Text wrap="wrap">{`DASH ${current.playback.dash ?? "-"}`}</Text>
           {current.video.error ? (
             <Tone state="error">
               {truncate(

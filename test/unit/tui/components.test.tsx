@@ -199,4 +199,14 @@ describe("App", () => {
     expect(lastFrame()).toContain("fix the fields marked ! first");
     unmount();
   });
+
+  it("keeps control characters from a pasted chunk out of the fields", async () => {
+    const { lastFrame, stdin, unmount } = render(
+      <App api={fakeApi()} size={SIZE} initial={{ name: "new" }} pollMs={5} />,
+    );
+    await settle();
+    stdin.write("a\tb\u0007c");
+    expect(await until(lastFrame, "abc")).toMatch(/project folder or video file\s+abc/);
+    unmount();
+  });
 });
