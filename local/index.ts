@@ -185,6 +185,8 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     await mkdir(join(dir, "logs"), { recursive: true });
     const workerLog = createWriteStream(join(dir, "logs", "workers.log"), { flags: "a" });
     cleanups.push(() => new Promise<void>((resolve) => workerLog.end(() => resolve())));
+    const invocationLog = createWriteStream(join(dir, "logs", "invocations.jsonl"), { flags: "a" });
+    cleanups.push(() => new Promise<void>((resolve) => invocationLog.end(() => resolve())));
     const echoWorkers = options.workerLogs ?? Boolean(process.env.HYPERFRAMES_DEBUG);
     const pool = new WorkerPool({
       functions,
@@ -195,7 +197,11 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
         workerLog.write(`${new Date().toISOString()} ${line}\n`);
         if (echoWorkers) log(line);
       },
-      onInvocation: (record) => invocations.push(record),
+      onInvocation: (record) => {
+        invocations.push(record);
+        // Billing facts (duration, billed duration, memory) for cost figures, one JSON line each.
+        invocationLog.write(`${JSON.stringify(record)}\n`);
+      },
     });
     cleanups.push(() => pool.stop());
 
