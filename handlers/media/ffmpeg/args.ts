@@ -36,22 +36,26 @@ export function dimensionsProbeArgs(input: string): string[] {
   ];
 }
 
-/** The video filter graph: decode once, constant frame rate, split, one scale per rung. */
+/**
+ * The video filter graph: decode once, constant frame rate, then a scaling cascade: each rung is scaled
+ * from the next larger one (1080 -> 720 -> 480 -> 360), not from the source, which costs the filter thread
+ * far less than scaling the full-size picture once per rung. A rung the size of the source passes through.
+ */
 export function ladderFilterGraph(plan: Pick<MediaPlan, "fps" | "renditions">): string {
   const count = plan.renditions.length;
-  const head = `[0:v:0]fps=${plan.fps},format=yuv420p`;
-  if (count === 1) {
-    const only = plan.renditions[0];
-    if (!only) throw new TypeError("ladderFilterGraph: no renditions");
-    return `${head},scale=${only.width}:${only.height}[v0]`;
-  }
-  const splits = plan.renditions.map((_, i) => `[s${i}]`).join("");
-  const scales = plan.renditions.map((r, i) => `[s${i}]scale=${r.width}:${r.height}[v${i}]`);
-  return [`${head},split=${count}${splits}`, ...scales].join(";");
+  if (count === 0) throw new TypeError("ladderFilterGraph: no renditions");
+  const parts: string[] = [];
+  let from = `[0:v:0]fps=${plan.fps},format=yuv420p,`;
+  plan.renditions.forEach((r, i) => {
+    const last = i === count - 1;
+    parts.push(`${from}scale=${r.width}:${r.height}${last ? `[v${i}]` : `,split=2[v${i}][c${i}]`}`);
+    from = `[c${i}]`;
+  });
+  return parts.join(";");
 }
 
 /**
- * ONE ffmpeg process: decode once, split + scale, one x264 encoder per rung, CMAF fMP4 segments shared by
+ * ONE ffmpeg process: decode once, a scaling cascade, one x264 encoder per rung, CMAF fMP4 segments shared by
  * the DASH manifest and the HLS playlists (`-hls_playlist 1`). Keyframes every GOP_SECONDS on every rung
  * (`-g`, `-keyint_min`, no scene cuts, forced at exact times) so renditions switch at any segment.
  * Optionally a second output: mono 16 kHz FLAC for speech-to-text, from the same decode.

@@ -29,10 +29,10 @@ const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1
 describe("transcodeArgs: one pass, every rung, CMAF for HLS + DASH", () => {
   const args = transcodeArgs(plan, "/in/source", "/out", { transcriptionAudioPath: "/out/audio.flac" });
 
-  it("decodes once and splits to one scaler per rung", () => {
+  it("decodes once and scales the rungs in a cascade, one encoder each", () => {
     expect(args.filter((a) => a === "-i")).toHaveLength(1);
     expect(ladderFilterGraph(plan)).toBe(
-      "[0:v:0]fps=29.97,format=yuv420p,split=4[s0][s1][s2][s3];[s0]scale=1920:1080[v0];[s1]scale=1280:720[v1];[s2]scale=854:480[v2];[s3]scale=640:360[v3]",
+      "[0:v:0]fps=29.97,format=yuv420p,scale=1920:1080,split=2[v0][c0];[c0]scale=1280:720,split=2[v1][c1];[c1]scale=854:480,split=2[v2][c2];[c2]scale=640:360[v3]",
     );
     expect(["-b:v:0", "-b:v:1", "-b:v:2", "-b:v:3"].map((flag) => valueAfter(args, flag))).toEqual([
       "5000000",
