@@ -70,7 +70,8 @@ export interface JobViewProps {
 export function JobView({ model, now, size, confirmingCancel, message, playback, keys }: JobViewProps) {
   const width = size.columns - 1;
   const fraction = progressFraction(model);
-  const barWidth = Math.max(12, Math.min(40, width - 40));
+  // Room for " 100% frames 30000/30000 eta 0:00:00 elapsed 0:00:00" after the bar.
+  const barWidth = Math.max(10, Math.min(40, width - 56));
   const eta = etaSeconds(model, now);
   const cost = jobCost(model);
   const id = model.jobId ?? model.videoId ?? model.executionArn.split(":").at(-1) ?? "";
@@ -135,11 +136,9 @@ export function JobView({ model, now, size, confirmingCancel, message, playback,
         )}
       </Text>
       {model.status === "SUCCEEDED" && (model.outputUri || playback) ? (
+        // The output location wraps rather than being cut: it is what the user came for.
         <Tone state="done">
-          {truncate(
-            `output ${playback ?? model.outputUri}${model.outputBytes !== undefined ? ` (${formatBytes(model.outputBytes)})` : ""}`,
-            width,
-          )}
+          {`output${model.outputBytes !== undefined ? ` (${formatBytes(model.outputBytes)})` : ""} ${playback ?? model.outputUri}`}
         </Tone>
       ) : null}
       {confirmingCancel ? (

@@ -60,8 +60,9 @@ describe("JobView at 80x24", () => {
   it("shows the output location when the job succeeded", () => {
     const model = applyEvents(emptyJobModel(ARN), syntheticRenderHistory({ chunks: 12 }));
     const { lastFrame } = render(<JobView model={model} now={Date.now()} size={SIZE} keys="esc back" />);
-    expect(lastFrame()).toContain(
-      "output s3://hyperframes-local/outputs/r20261121t120000-0badcafe/video.mp4",
+    // The output line wraps instead of being cut.
+    expect(lastFrame()?.replace(/\n/g, " ")).toContain(
+      "output (1.2 MiB) s3://hyperframes-local/outputs/r20261121t120000-0badcafe/video.mp4",
     );
     expect(lastFrame()).toContain("[##");
     expect(lastFrame()).toContain("100%");
