@@ -18,6 +18,8 @@ import {
 
 let s3h: S3Harness;
 let transcribe: LocalTranscribe;
+/** Set by the first test: the video the reprocess test re-runs. */
+let processedVideoId: string | undefined;
 
 async function text(key: string): Promise<string> {
   const response = await s3h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -132,7 +134,8 @@ describe("media pipeline on a real S3 server, real ffmpeg, the real ASL interpre
       const mpd = parseMpd(mpdText, { manifestUri: `http://example.test/processed/${videoId}/manifest.mpd` });
       expect(mpd.playlists.map((p) => p.attributes.RESOLUTION?.height).sort()).toEqual([180, 240, 360]);
       expect(Object.keys(mpd.mediaGroups.SUBTITLES?.subs ?? {}).length).toBe(1);
-      expect(mpdText).toContain("init-0.mp4".replace("0", "$RepresentationID$"));
+      expect(mpdText).toContain('initialization="init-$RepresentationID$.mp4"');
+      expect(mpdText).toContain('segmentAlignment="true"');
 
       // Thumbnails: 9 s at 1 s -> 9 cues in 2 sheets of 4x2, every cue inside its sheet.
       const vtt = await text(processedKey(videoId, "thumbnails/thumbnails.vtt"));
@@ -174,6 +177,48 @@ describe("media pipeline on a real S3 server, real ffmpeg, the real ASL interpre
       });
       expect(JSON.parse(await text(nameMappingKey("talk with spaces.mp4")))).toMatchObject({ videoId });
       expect((await status(videoId)).status).toBe("processing_complete");
+      processedVideoId = videoId;
+    } finally {
+      restore();
+    }
+  });
+
+  it("reprocesses an existing video with a new ladder, removing the old renditions", async () => {
+    const videoId = processedVideoId;
+    if (!videoId) throw new Error("the first test did not process a video");
+    const oneRung = JSON.stringify([
+      { name: "240p", height: 240, videoBitrate: 300_000, audioBitrate: 64_000 },
+    ]);
+    const { deps, started, restore } = mediaDeps({
+      s3: s3h,
+      env: { LADDER: oneRung, GENERATE_SUBTITLES: "false" },
+    });
+    try {
+      const result = await makeMediaHandler(deps)({ Action: "reprocess", videoId });
+      expect(result).toMatchObject({ Action: "reprocess", videoId });
+      expect(started[0]?.name).toMatch(new RegExp(`^${videoId}-reprocess-\\d+$`));
+      expect(started[0]?.input).toMatchObject({
+        videoId,
+        reprocess: true,
+        key: "uploads/aaaaaaaaaaaaaaaaaaaaaaaa/talk with spaces.mp4",
+      });
+      expect((await status(videoId)).status).toBe("queued");
+      const run = await runMediaMachine(
+        deps,
+        started[0]?.input ?? { bucket: "", key: "", size: 0, videoId, fileName: "" },
+      );
+      expect(run.error).toBeUndefined();
+      const done = await status(videoId);
+      expect(done.status).toBe("processing_complete");
+      expect(done.renditions?.map((r) => `${r.width}x${r.height}`)).toEqual(["426x240"]);
+      expect(done.subtitlesSkippedReason).toMatch(/GENERATE_SUBTITLES=false/);
+      const keys = [...(await listAll(s3h.s3, `processed/${videoId}/`)).keys()];
+      const segments = keys.filter((k) => /seg-\d+-\d+\.mp4$/.test(k));
+      expect(segments.length).toBeGreaterThan(0);
+      // One video rendition (0) and the audio (1) now; the old 240p/180p/audio ids 2 and 3 are gone.
+      expect(segments.every((k) => /\/seg-[01]-/.test(k))).toBe(true);
+      expect(keys.some((k) => k.endsWith("/media_2.m3u8") || k.endsWith("/init-3.mp4"))).toBe(false);
+      expect(keys.some((k) => k.includes("/subtitles/"))).toBe(false);
     } finally {
       restore();
     }
