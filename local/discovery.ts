@@ -22,6 +22,8 @@ export const EndpointsFileSchema = z.object({
   s3Endpoint: z.string().url(),
   sfnEndpoint: z.string().url(),
   apiEndpoint: z.string().url().nullable(),
+  /** The Lambda Invoke API (`@aws-sdk/client-lambda`); optional so files written before it still parse. */
+  lambdaEndpoint: z.string().url().optional(),
   apiToken: z.string().min(16),
   bucket: z.string(),
   region: z.string(),

@@ -19,6 +19,7 @@ import {
   localStateMachineArn,
 } from "./discovery.js";
 import { defaultFunctions } from "./functions.js";
+import { startLambdaApiServer } from "./lambda/api-server.js";
 import { acquireDataDirLock } from "./lock.js";
 import { nodeBinary } from "./node-binary.js";
 import { type S3ObjectCreated, startS3Server } from "./s3/start-s3-server.js";
@@ -38,7 +39,7 @@ export interface StartLocalCloudOptions {
   /** Replace or add state machines (tests); default: render and media from modules/state-machines. */
   stateMachines?: StateMachineRegistration[];
   /** Fixed ports (default: free ports). */
-  ports?: { s3?: number; sfn?: number; api?: number };
+  ports?: { s3?: number; sfn?: number; api?: number; lambda?: number };
   /** Whether uploads/ objects start the media workflow (default true). */
   uploadTrigger?: boolean;
   /** Also pass the workers' output lines to `log` (default: only with HYPERFRAMES_DEBUG); always in `<dataDir>/logs/workers.log`. */
@@ -155,6 +156,7 @@ export function workerEnvironment(
       ? {
           AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
           AWS_ENDPOINT_URL_SFN: endpoints.sfnEndpoint,
+          ...(endpoints.lambdaEndpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambdaEndpoint } : {}),
           [ENV.apiToken]: endpoints.apiToken,
         }
       : {}),
@@ -264,10 +266,14 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     cleanups.push(() => engine.close());
     const sfn = await startSfnApiServer(engine, options.ports?.sfn);
     cleanups.push(() => sfn.close());
+    // The Lambda Invoke API, so clients (`hyperframes-tui invoke`) run functions through @aws-sdk/client-lambda.
+    const lambda = await startLambdaApiServer(pool, options.ports?.lambda);
+    cleanups.push(() => lambda.close());
 
     const apiToken = randomBytes(24).toString("hex");
     env.AWS_ENDPOINT_URL_S3 = s3.endpoint;
     env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+    env.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
     env[ENV.apiToken] = apiToken;
 
     let apiEndpoint: string | null = null;
@@ -287,6 +293,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       s3Endpoint: s3.endpoint,
       sfnEndpoint: sfn.endpoint,
       apiEndpoint,
+      lambdaEndpoint: lambda.endpoint,
       apiToken,
       bucket: LOCAL_BUCKET,
       region: LOCAL_REGION,
@@ -302,7 +309,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       if (existsSync(endpointsPath)) await unlink(endpointsPath);
     });
     log(
-      `local cloud up: S3 ${s3.endpoint}, Step Functions ${sfn.endpoint}${apiEndpoint ? `, API ${apiEndpoint}` : ""} (data in ${dir})`,
+      `local cloud up: S3 ${s3.endpoint}, Step Functions ${sfn.endpoint}, Lambda ${lambda.endpoint}${apiEndpoint ? `, API ${apiEndpoint}` : ""} (data in ${dir})`,
     );
 
     let stopping: Promise<void> | undefined;

@@ -31,5 +31,11 @@ export const TargetEndpointsSchema = z.object({
   sfnEndpoint: z.string().url().optional(),
   apiToken: z.string().optional(),
   apiTokenParameterName: z.string().optional(),
+  /** Added for `hyperframes-tui invoke` on both targets: the local Lambda Invoke API endpoint (local only). */
+  lambdaEndpoint: z.string().url().optional(),
+  /** Added for `hyperframes-tui invoke`: function names (AWS: the *_function_name outputs; local: render, media, api). */
+  renderFunctionName: z.string().min(1).optional(),
+  mediaFunctionName: z.string().min(1).optional(),
+  apiFunctionName: z.string().min(1).optional(),
 });
 export type TargetEndpoints = z.infer<typeof TargetEndpointsSchema>;

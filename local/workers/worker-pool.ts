@@ -58,6 +58,8 @@ export interface InvokeOptions {
   timeoutErrorType?: string;
   /** Called when the invocation leaves the queue and its process starts. */
   onStart?: () => void;
+  /** Each line the worker writes (stdout and stderr) while this invocation runs (Lambda's LogType Tail). */
+  onLog?: (line: string) => void;
 }
 
 export interface WorkerPoolOptions {
@@ -133,6 +135,7 @@ interface Worker {
   current:
     | {
         tag: string | undefined;
+        onLog: ((line: string) => void) | undefined;
         onReply(reply: WorkerReply): void;
         onExit(code: number | null, signal: NodeJS.Signals | null): void;
         kill(errorType: string, message: string): void;
@@ -323,10 +326,12 @@ export class WorkerPool {
       stream?.setEncoding("utf8");
       stream?.on("data", (text: string) => {
         if (isErr) worker.stderrTail = (worker.stderrTail + text).slice(-STDERR_TAIL_BYTES);
-        if (!log) return;
         const lines = (partial + text).split("\n");
         partial = lines.pop() ?? "";
-        for (const line of lines) log(`[${fn.name} ${id.slice(0, 8)}] ${line}`);
+        for (const line of lines) {
+          worker.current?.onLog?.(line);
+          log?.(`[${fn.name} ${id.slice(0, 8)}] ${line}`);
+        }
       });
     };
     forward(child.stdout, false);
@@ -440,6 +445,7 @@ export class WorkerPool {
 
       worker.current = {
         tag: options.tag,
+        onLog: options.onLog,
         onReply: (reply) => {
           if (forcedError || reply.type === "ready") return;
           if (reply.type === "result") finish({ ok: true, result: reply.result });

@@ -100,5 +100,8 @@ export async function loadAwsTarget(sources: AwsTargetSources): Promise<TargetEn
     mediaStateMachineArn: values.media_state_machine_arn as string,
     ...(values.api_url ? { apiUrl: values.api_url } : {}),
     ...(values.api_token_parameter_name ? { apiTokenParameterName: values.api_token_parameter_name } : {}),
+    ...(values.render_function_name ? { renderFunctionName: values.render_function_name } : {}),
+    ...(values.media_function_name ? { mediaFunctionName: values.media_function_name } : {}),
+    ...(values.api_function_name ? { apiFunctionName: values.api_function_name } : {}),
   };
 }

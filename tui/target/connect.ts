@@ -27,6 +27,10 @@ export function endpointsFromLocal(file: EndpointsFile): TargetEndpoints {
     sfnEndpoint: file.sfnEndpoint,
     apiToken: file.apiToken,
     ...(file.apiEndpoint ? { apiUrl: file.apiEndpoint } : {}),
+    ...(file.lambdaEndpoint ? { lambdaEndpoint: file.lambdaEndpoint } : {}),
+    renderFunctionName: "render",
+    mediaFunctionName: "media",
+    apiFunctionName: "api",
   };
 }
 
