@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMediaConfig } from "../../handlers/media/config.js";
 import { probeArgs, transcodeArgs } from "../../handlers/media/ffmpeg/args.js";
@@ -100,6 +100,26 @@ function naiveHlsArgs(plan: MediaPlan, index: number, input: string, outDir: str
   ];
 }
 
+/** The fully naive DASH run for one rendition (what a per-output job system does). */
+function naiveDashArgs(plan: MediaPlan, index: number, input: string, outDir: string): string[] {
+  const hls = naiveHlsArgs(plan, index, input, outDir);
+  const cut = hls.indexOf("-f");
+  return [
+    ...hls.slice(0, cut),
+    "-f",
+    "dash",
+    "-dash_segment_type",
+    "mp4",
+    "-seg_duration",
+    String(plan.segmentSeconds),
+    "-init_seg_name",
+    `init-${index}-$RepresentationID$.$ext$`,
+    "-media_seg_name",
+    `seg-${index}-$RepresentationID$-$Number%05d$.$ext$`,
+    join(outDir, `manifest-${index}.mpd`),
+  ];
+}
+
 export async function main(args: string[]): Promise<void> {
   const seconds = Number(args[0] ?? 30);
   if (!(seconds >= 30)) throw new Error("the source must last at least 30 s");
@@ -121,7 +141,7 @@ export async function main(args: string[]): Promise<void> {
         "-f",
         "lavfi",
         "-i",
-        `testsrc2=size=1920x1080:rate=30,noise=alls=12:allf=t`,
+        `testsrc2=size=1920x1080:rate=30,noise=alls=3:allf=t`,
         "-f",
         "lavfi",
         "-i",
@@ -166,27 +186,73 @@ export async function main(args: string[]): Promise<void> {
     await mkdir(naiveDir);
     await mkdir(naiveDashDir);
     console.error("naive: one HLS run per rendition, then a full DASH encode ...");
-    const naive = await measure(async () => {
+    const naiveHls = await measure(async () => {
       for (let i = 0; i < plan.renditions.length; i++) {
         await runFfmpeg(naiveHlsArgs(plan, i, source, naiveDir), { ...options, label: `naive hls ${i}` });
       }
-      // The DASH pass re-encodes every rendition (one process, the favourable case for the baseline).
+      return plan.renditions.length;
+    });
+    // The DASH pass re-encodes every rendition (one process: the favourable case for the baseline).
+    const naiveDashOnly = await measure(async () => {
       const dash = transcodeArgs(plan, source, naiveDashDir);
       dash[dash.indexOf("-hls_playlist") + 1] = "0";
       await runFfmpeg(dash, { ...options, label: "naive dash" });
-      return plan.renditions.length + 1;
+      return 1;
     });
+    const naive: Measured = {
+      wallSeconds: naiveHls.wallSeconds + naiveDashOnly.wallSeconds,
+      cpuSeconds: naiveHls.cpuSeconds + naiveDashOnly.cpuSeconds,
+      outputBytes: 0,
+      processes: naiveHls.processes + 1,
+    };
     naive.outputBytes = (await dirBytes(naiveDir)) + (await dirBytes(naiveDashDir));
+
+    const perOutputDashDir = join(work, "naive-dash-per-rendition");
+    await mkdir(perOutputDashDir);
+    console.error("naive, per output: the same HLS runs, then one DASH run per rendition ...");
+    const dashPerRendition = await measure(async () => {
+      for (let i = 0; i < plan.renditions.length; i++) {
+        await runFfmpeg(naiveDashArgs(plan, i, source, perOutputDashDir), {
+          ...options,
+          label: `naive dash ${i}`,
+        });
+      }
+      return plan.renditions.length;
+    });
+    // HLS runs are the same in both naive variants: reuse their measurement.
+    const perOutput: Measured = {
+      wallSeconds: naive.wallSeconds - naiveDashOnly.wallSeconds + dashPerRendition.wallSeconds,
+      cpuSeconds: naive.cpuSeconds - naiveDashOnly.cpuSeconds + dashPerRendition.cpuSeconds,
+      outputBytes: (await dirBytes(naiveDir)) + (await dirBytes(perOutputDashDir)),
+      processes: plan.renditions.length * 2,
+    };
+
+    // One pass again after the naive runs: on a shared machine load changes during the bench, so the
+    // one-pass figures are the mean of a run before and a run after the baselines.
+    await rm(onePassDir, { recursive: true, force: true });
+    await mkdir(onePassDir);
+    console.error("one pass again ...");
+    const onePassAfter = await measure(async () => {
+      await runFfmpeg(transcodeArgs(plan, source, onePassDir), { ...options, label: "one pass (again)" });
+      return 1;
+    });
+    const onePassBefore = { ...onePass };
+    onePass.wallSeconds = (onePassBefore.wallSeconds + onePassAfter.wallSeconds) / 2;
+    onePass.cpuSeconds = (onePassBefore.cpuSeconds + onePassAfter.cpuSeconds) / 2;
 
     const media = plan.source.durationSeconds;
     const result = {
       bench: "media-one-pass",
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadAverage: loadavg() },
       ffmpeg: "@ffmpeg-installer/linux-x64 4.1.0 (static 2018 git build)",
       source: { seconds: media, width: plan.source.width, height: plan.source.height, fps: plan.fps },
       ladder: plan.renditions.map((r) => `${r.name} ${r.width}x${r.height} ${r.videoBitrate / 1000}k`),
       preset: plan.x264Preset,
+      onePassRuns: [onePassBefore, { ...onePassAfter, outputBytes: onePass.outputBytes }].map((m) => ({
+        wallSeconds: m.wallSeconds,
+        cpuSeconds: m.cpuSeconds,
+      })),
       onePass: {
         ...onePass,
         realtimeFactor: media / onePass.wallSeconds,
@@ -197,10 +263,20 @@ export async function main(args: string[]): Promise<void> {
         realtimeFactor: media / naive.wallSeconds,
         cpuSecondsPerMediaSecond: naive.cpuSeconds / media,
       },
+      naivePerOutput: {
+        ...perOutput,
+        realtimeFactor: media / perOutput.wallSeconds,
+        cpuSecondsPerMediaSecond: perOutput.cpuSeconds / media,
+      },
       ratios: {
         wall: naive.wallSeconds / onePass.wallSeconds,
         cpu: naive.cpuSeconds / onePass.cpuSeconds,
         storage: naive.outputBytes / onePass.outputBytes,
+      },
+      ratiosPerOutput: {
+        wall: perOutput.wallSeconds / onePass.wallSeconds,
+        cpu: perOutput.cpuSeconds / onePass.cpuSeconds,
+        storage: perOutput.outputBytes / onePass.outputBytes,
       },
       /** Pixels per second one pass sustained (sum of rung pixels x fps x duration / wall): MEDIA_ENCODE_PIXELS_PER_SECOND. */
       onePassPixelsPerSecond: Math.round(
@@ -212,9 +288,16 @@ export async function main(args: string[]): Promise<void> {
     console.log(
       [
         `source ${media} s ${plan.source.width}x${plan.source.height}@${plan.fps}, ladder ${result.ladder.join(" | ")}, preset ${plan.x264Preset}`,
-        `one pass : wall ${fmt(onePass.wallSeconds)} s, cpu ${fmt(onePass.cpuSeconds)} s, ${onePass.processes} process, realtime x${fmt(result.onePass.realtimeFactor)}, ${fmt(result.onePass.cpuSecondsPerMediaSecond)} cpu-s per media s`,
+        `one pass : wall ${fmt(onePass.wallSeconds)} s, cpu ${fmt(onePass.cpuSeconds)} s (mean of ${fmt(onePassBefore.wallSeconds)}/${fmt(onePassAfter.wallSeconds)} s wall, ${fmt(onePassBefore.cpuSeconds)}/${fmt(onePassAfter.cpuSeconds)} s cpu), ${onePass.processes} process, realtime x${fmt(result.onePass.realtimeFactor)}, ${fmt(result.onePass.cpuSecondsPerMediaSecond)} cpu-s per media s`,
         `naive    : wall ${fmt(naive.wallSeconds)} s, cpu ${fmt(naive.cpuSeconds)} s, ${naive.processes} processes, realtime x${fmt(result.naive.realtimeFactor)}, ${fmt(result.naive.cpuSecondsPerMediaSecond)} cpu-s per media s`,
-        `ratios   : wall ${fmt(result.ratios.wall)}x, cpu ${fmt(result.ratios.cpu)}x, storage ${fmt(result.ratios.storage)}x (naive / one pass)`,
+        `naive/out: wall ${fmt(perOutput.wallSeconds)} s, cpu ${fmt(perOutput.cpuSeconds)} s, ${perOutput.processes} processes, realtime x${fmt(result.naivePerOutput.realtimeFactor)}, ${fmt(result.naivePerOutput.cpuSecondsPerMediaSecond)} cpu-s per media s`,
+        `ratios   : wall ${fmt(result.ratios.wall)}x, cpu ${fmt(result.ratios.cpu)}x, storage ${fmt(result.ratios.storage)}x (naive: HLS per rendition + one DASH ladder encode / one pass)`,
+        `ratios   : wall ${fmt(result.ratiosPerOutput.wall)}x, cpu ${fmt(result.ratiosPerOutput.cpu)}x, storage ${fmt(result.ratiosPerOutput.storage)}x (naive per output: HLS and DASH per rendition / one pass)`,
+        `load     : ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(
+            " ",
+          )} (1/5/15 min) on ${cpus().length} cores: wall and, less so, CPU times are noisy when the machine is shared`,
       ].join("\n"),
     );
     const out = new URL("../results/media-one-pass.json", import.meta.url);
