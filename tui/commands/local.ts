@@ -38,12 +38,13 @@ export function registerLocal(program: Command, execute: Executor, io: CliIo): v
       const e = cloud.endpoints;
       if (ctx.mode === "json") {
         ctx.stdout.write(
-          `${JSON.stringify({ status: "RUNNING", s3Endpoint: e.s3Endpoint, sfnEndpoint: e.sfnEndpoint, apiEndpoint: e.apiEndpoint, apiToken: e.apiToken, dataDir: e.dataDir, bucket: e.bucket, region: e.region, renderStateMachineArn: e.renderStateMachineArn, mediaStateMachineArn: e.mediaStateMachineArn, pid: e.pid })}\n`,
+          `${JSON.stringify({ status: "RUNNING", s3Endpoint: e.s3Endpoint, sfnEndpoint: e.sfnEndpoint, lambdaEndpoint: e.lambdaEndpoint, apiEndpoint: e.apiEndpoint, apiToken: e.apiToken, dataDir: e.dataDir, bucket: e.bucket, region: e.region, renderStateMachineArn: e.renderStateMachineArn, mediaStateMachineArn: e.mediaStateMachineArn, pid: e.pid })}\n`,
         );
       } else {
         for (const line of [
           `S3              ${e.s3Endpoint}  (bucket ${e.bucket})`,
           `Step Functions  ${e.sfnEndpoint}`,
+          `Lambda          ${e.lambdaEndpoint ?? "-"}`,
           `API             ${e.apiEndpoint ?? "(no api handler in this checkout)"}`,
           `API token       ${e.apiToken}`,
           `data folder     ${e.dataDir}`,
@@ -76,7 +77,7 @@ export function registerLocal(program: Command, execute: Executor, io: CliIo): v
         return {
           document: { status: "RUNNING", ...running },
           lines: [
-            `running (pid ${running.pid}): S3 ${running.s3Endpoint}, Step Functions ${running.sfnEndpoint}, API ${running.apiEndpoint ?? "-"}`,
+            `running (pid ${running.pid}): S3 ${running.s3Endpoint}, Step Functions ${running.sfnEndpoint}, Lambda ${running.lambdaEndpoint ?? "-"}, API ${running.apiEndpoint ?? "-"}`,
           ],
           exitCode: 0,
         };

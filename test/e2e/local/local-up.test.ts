@@ -26,11 +26,12 @@ afterAll(async () => {
 function cli(
   args: string[],
   stdin?: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
-      env: { ...process.env, CI: "1" },
+      env: { ...process.env, CI: "1", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -45,6 +46,30 @@ function cli(
     child.on("close", (code) => done({ code, stdout, stderr }));
     child.stdin.end(stdin ?? "");
   });
+}
+
+/** A Function URL request (payload format 2.0), as the local API server would send it. */
+function apiEvent(path: string): Record<string, unknown> {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: path,
+    rawQueryString: "",
+    headers: { authorization: "Bearer not-the-token" },
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: "127.0.0.1",
+      domainPrefix: "127",
+      http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "e2e" },
+      requestId: "e2e",
+      routeKey: "$default",
+      stage: "$default",
+      time: "",
+      timeEpoch: 0,
+    },
+    isBase64Encoded: false,
+  };
 }
 
 describe("hyperframes-tui local up", () => {
@@ -67,6 +92,7 @@ describe("hyperframes-tui local up", () => {
     const document = JSON.parse(line) as {
       status: string;
       sfnEndpoint: string;
+      lambdaEndpoint: string;
       s3Endpoint: string;
       apiToken: string;
       dataDir: string;
@@ -78,6 +104,8 @@ describe("hyperframes-tui local up", () => {
       JSON.parse(await readFile(join(cwd, ".hyperframes", "endpoints.json"), "utf8")),
     );
     expect(endpoints.sfnEndpoint).toBe(document.sfnEndpoint);
+    expect(document.lambdaEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(endpoints.lambdaEndpoint).toBe(document.lambdaEndpoint);
 
     const sfn = new SFNClient({
       region: LOCAL_REGION,
@@ -101,7 +129,8 @@ describe("hyperframes-tui local up", () => {
     const status = await cli(["local", "status", "--json"]);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: "RUNNING", pid: document.pid });
 
-    // `invoke` uses the running instance: a plan of a project that is not there fails with the registry's name.
+    // `invoke` goes through the running instance's Lambda Invoke API (@aws-sdk/client-lambda): the
+    // invocations are the instance's own (its billing log has them), not a pool in the CLI process.
     await writeFile(
       join(cwd, "plan.json"),
       JSON.stringify({
@@ -118,6 +147,50 @@ describe("hyperframes-tui local up", () => {
       status: "FAILED",
       function: "render",
       error: { name: "INVALID_EVENT" },
+    });
+    await writeFile(join(cwd, "api.json"), JSON.stringify(apiEvent("/api/videos")));
+    const served = await cli(["invoke", "api", "api.json", "--json"]);
+    expect(served.code).toBe(0);
+    expect(JSON.parse(served.stdout)).toMatchObject({
+      status: "SUCCEEDED",
+      function: "api",
+      result: { statusCode: 401 },
+    });
+    const billed = (await readFile(join(cwd, ".hyperframes", "logs", "invocations.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { functionName: string; tag: string; outcome: string });
+    expect(billed.filter((r) => r.tag === "invoke").map((r) => [r.functionName, r.outcome])).toEqual([
+      ["render", "INVALID_EVENT"],
+      ["api", "ok"],
+    ]);
+
+    // `--target aws` takes the function name from the stack outputs and calls Lambda's Invoke API; the
+    // SDK's AWS_ENDPOINT_URL_LAMBDA points it at the local one (no network).
+    const awsTarget = {
+      HYPERFRAMES_BUCKET_NAME: endpoints.bucket,
+      HYPERFRAMES_RENDER_STATE_MACHINE_ARN: endpoints.renderStateMachineArn,
+      HYPERFRAMES_MEDIA_STATE_MACHINE_ARN: endpoints.mediaStateMachineArn,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_LAMBDA: document.lambdaEndpoint,
+    };
+    const onAws = await cli(["invoke", "api", "api.json", "--target", "aws", "--json"], undefined, {
+      ...awsTarget,
+      HYPERFRAMES_API_FUNCTION_NAME: "api",
+    });
+    expect(onAws.code).toBe(0);
+    expect(JSON.parse(onAws.stdout)).toMatchObject({ status: "SUCCEEDED", result: { statusCode: 401 } });
+    const unnamed = await cli(
+      ["invoke", "api", "api.json", "--target", "aws", "--json"],
+      undefined,
+      awsTarget,
+    );
+    expect(unnamed.code).toBe(3);
+    expect(JSON.parse(unnamed.stdout)).toMatchObject({
+      status: "FAILED",
+      error: { name: "TARGET_NOT_CONFIGURED", message: expect.stringContaining("api_function_name") },
     });
 
     const children = (await listProcesses()).filter((p) => p.ppid === child.pid).map((p) => p.pid);

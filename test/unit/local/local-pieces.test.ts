@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../../handlers/contracts/errors.js";
+import { EndpointsFileSchema } from "../../../local/discovery.js";
 import { acquireDataDirLock, LOCK_FILE_NAME } from "../../../local/lock.js";
 import { objectCreatedRecords } from "../../../local/s3/start-s3-server.js";
 import { functionNameOf } from "../../../local/sfn/engine.js";
 import { descendantsOf, parseProcStat } from "../../../local/workers/process-tree.js";
+import { endpointsFromLocal } from "../../../tui/target/connect.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -77,5 +79,36 @@ describe("acquireDataDirLock", () => {
     await writeFile(join(dir, LOCK_FILE_NAME), "999999999");
     const release = await acquireDataDirLock(dir);
     await release();
+  });
+});
+
+describe("endpoints file", () => {
+  const older = {
+    s3Endpoint: "http://127.0.0.1:1001",
+    sfnEndpoint: "http://127.0.0.1:1002",
+    apiEndpoint: null,
+    apiToken: "0123456789abcdef0123",
+    bucket: "hyperframes-local",
+    region: "us-east-1",
+    renderStateMachineArn: "arn:render",
+    mediaStateMachineArn: "arn:media",
+    dataDir: "/tmp/x",
+    pid: 1,
+    startedAt: "2026-01-01T00:00:00.000Z",
+  };
+
+  it("still parses a file written before the Lambda endpoint existed", () => {
+    expect(EndpointsFileSchema.parse(older).lambdaEndpoint).toBeUndefined();
+  });
+
+  it("gives clients the Lambda endpoint and the local function names", () => {
+    const file = EndpointsFileSchema.parse({ ...older, lambdaEndpoint: "http://127.0.0.1:1003" });
+    expect(endpointsFromLocal(file)).toMatchObject({
+      kind: "local",
+      lambdaEndpoint: "http://127.0.0.1:1003",
+      renderFunctionName: "render",
+      mediaFunctionName: "media",
+      apiFunctionName: "api",
+    });
   });
 });
