@@ -12,6 +12,18 @@ export interface ProcessFacts {
   ppid: number;
   pgrp: number;
   rssBytes: number;
+  /** Start time in clock ticks since boot: with the pid, it names one process (pids are reused). */
+  startTicks: number;
+}
+
+/**
+ * A process group as observed: its id and its leader's start time. Pids, and so group ids, are reused
+ * (this machine's pid_max is 32768): a group id recorded minutes ago may now be some other process's
+ * group, another worker's included. A group is signalled only while its leader is the process seen.
+ */
+export interface ProcessGroup {
+  pgid: number;
+  leaderStartTicks: number;
 }
 
 const PAGE_SIZE = 4096;
@@ -22,12 +34,13 @@ export function parseProcStat(text: string): ProcessFacts | undefined {
   const pid = Number.parseInt(text, 10);
   if (close < 0 || Number.isNaN(pid)) return undefined;
   const fields = text.slice(close + 2).split(" ");
-  // fields[0] is field 3 (state) of proc(5): ppid is field 4, pgrp 5, rss 24.
+  // fields[0] is field 3 (state) of proc(5): ppid is field 4, pgrp 5, starttime 22, rss 24.
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
+  const startTicks = Number(fields[19]);
   const rssPages = Number(fields[21]);
-  if ([ppid, pgrp, rssPages].some(Number.isNaN)) return undefined;
-  return { pid, ppid, pgrp, rssBytes: rssPages * PAGE_SIZE };
+  if ([ppid, pgrp, startTicks, rssPages].some(Number.isNaN)) return undefined;
+  return { pid, ppid, pgrp, rssBytes: rssPages * PAGE_SIZE, startTicks };
 }
 
 async function pids(): Promise<number[]> {
@@ -88,6 +101,22 @@ export async function processesWithEnv(name: string, value: string): Promise<num
   return matches;
 }
 
+/** A process's facts now, or undefined when it is gone. */
+export async function processFacts(pid: number): Promise<ProcessFacts | undefined> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the group's leader is still the process that was seen (so its id is not someone else's now). */
+async function isSameGroup(group: ProcessGroup): Promise<boolean> {
+  if (!Number.isInteger(group.pgid) || group.pgid <= 1) return false;
+  const leader = await processFacts(group.pgid);
+  return leader !== undefined && leader.pgrp === group.pgid && leader.startTicks === group.leaderStartTicks;
+}
+
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
@@ -97,21 +126,23 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Kills every process of an invocation: the worker's group, the groups its descendants created, and
- * anything carrying the marker (reparented orphans included). Returns once none of them is running
- * (SIGKILL is asynchronous: a large Chromium takes a moment to go), or after about three seconds.
+ * Kills every process of an invocation: the worker's group, the groups its descendants created (each
+ * only while its leader is the very process seen: a reused group id belongs to someone else), and
+ * anything carrying the marker (reparented orphans, members of a group whose leader is gone). Returns
+ * once none of them is running (SIGKILL is asynchronous: a large Chromium takes a moment to go), or
+ * after about three seconds.
  */
 export async function killInvocation(options: {
-  pgids: Iterable<number>;
+  groups: Iterable<ProcessGroup>;
   markerName: string;
   markerValue: string;
   /** Processes to spare (a warm worker's own Node process and its loader's helper). */
   keep?: ReadonlySet<number>;
 }): Promise<void> {
-  const pgids = [...options.pgids];
+  const groups = [...options.groups];
   const seen = new Set<number>();
   for (let round = 0; round < 150; round += 1) {
-    for (const pgid of pgids) if (pgid > 1) killQuietly(-pgid, "SIGKILL");
+    for (const group of groups) if (await isSameGroup(group)) killQuietly(-group.pgid, "SIGKILL");
     const marked = (await processesWithEnv(options.markerName, options.markerValue)).filter(
       (pid) => pid !== process.pid && !options.keep?.has(pid),
     );

@@ -2,7 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { descendantsOf, killInvocation, listProcesses, processesWithEnv } from "./process-tree.js";
+import {
+  descendantsOf,
+  killInvocation,
+  listProcesses,
+  parseProcStat,
+  processesWithEnv,
+} from "./process-tree.js";
 import { type InitMessage, type InvokeMessage, RUNTIME_ERRORS, type WorkerReply } from "./worker-protocol.js";
 
 /** One function of the local cloud: its handler module and its Lambda settings. */
@@ -100,15 +106,35 @@ function peakRssBytes(pid: number): number {
   }
 }
 
-/** SIGKILL to a worker's process group (never to a bogus pid: -1 would mean every process). */
-function killGroup(pid: number): void {
-  if (!Number.isInteger(pid) || pid <= 1) return;
+/** Start time (clock ticks since boot) of a live process, -1 when unknown. */
+function startTicksOf(pid: number | undefined): number {
+  if (pid === undefined) return -1;
   try {
-    process.kill(-pid, "SIGKILL");
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"))?.startTicks ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * SIGKILL to a worker's process group, only while Node has not reaped the worker (its `exit` event):
+ * until then its pid, and so its group id, cannot belong to anyone else. Never a bogus pid (-1 would
+ * mean every process).
+ */
+function killGroup(worker: Worker): void {
+  if (worker.exited || !Number.isInteger(worker.pid) || worker.pid <= 1) return;
+  try {
+    process.kill(-worker.pid, "SIGKILL");
   } catch {
     // gone
   }
 }
+
+/** The groups to kill as `killInvocation` takes them. */
+const groupsOf = (pgids: ReadonlyMap<number, number>, skip?: ReadonlySet<number>) =>
+  [...pgids]
+    .filter(([pgid]) => !skip?.has(pgid))
+    .map(([pgid, leaderStartTicks]) => ({ pgid, leaderStartTicks }));
 
 /** An invocation waiting for a slot. */
 interface Waiting {
@@ -123,8 +149,11 @@ interface Worker {
   fn: LocalFunctionConfig;
   child: ChildProcess;
   pid: number;
-  /** Process groups seen in the worker's tree (Chromium makes its own). */
-  pgids: Set<number>;
+  /**
+   * Process groups seen in the worker's tree (Chromium makes its own), each with its leader's start
+   * time: group ids are pids, and pids are reused.
+   */
+  pgids: Map<number, number>;
   stderrTail: string;
   /** Processes alive after INIT (the worker, the tsx loader's esbuild service): kept while warm. */
   own: Set<number>;
@@ -277,8 +306,12 @@ export class WorkerPool {
   private async killWorker(worker: Worker, errorType: string, message: string): Promise<void> {
     worker.current?.kill(errorType, message);
     clearTimeout(worker.idleTimer);
-    killGroup(worker.pid);
-    await killInvocation({ pgids: worker.pgids, markerName: INVOCATION_MARKER, markerValue: worker.id });
+    killGroup(worker);
+    await killInvocation({
+      groups: groupsOf(worker.pgids),
+      markerName: INVOCATION_MARKER,
+      markerValue: worker.id,
+    });
     this.workers.delete(worker);
   }
 
@@ -311,7 +344,7 @@ export class WorkerPool {
       fn,
       child,
       pid: child.pid ?? -1,
-      pgids: new Set(child.pid !== undefined && child.pid > 1 ? [child.pid] : []),
+      pgids: new Map(child.pid !== undefined && child.pid > 1 ? [[child.pid, startTicksOf(child.pid)]] : []),
       stderrTail: "",
       own: new Set(child.pid !== undefined ? [child.pid] : []),
       invocations: 0,
@@ -355,7 +388,7 @@ export class WorkerPool {
     });
     const init: InitMessage = { type: "init", modulePath: fn.modulePath };
     child.send(init, (err) => {
-      if (err) killGroup(worker.pid);
+      if (err) killGroup(worker);
     });
     await ready;
     if (!worker.exited) {
@@ -428,7 +461,7 @@ export class WorkerPool {
         // Nothing an invocation started may outlive it (Chromium, ffmpeg); a warm worker's own process stays.
         const cleanup = reusable
           ? killInvocation({
-              pgids: [...worker.pgids].filter((g) => !worker.own.has(g)),
+              groups: groupsOf(worker.pgids, worker.own),
               markerName: INVOCATION_MARKER,
               markerValue: worker.id,
               keep: worker.own,
@@ -436,7 +469,7 @@ export class WorkerPool {
           : this.killWorker(worker, "Lambda.ServiceException", "worker discarded");
         void cleanup.then(() => {
           // Group ids of finished processes may be reused by unrelated ones: forget them.
-          worker.pgids = new Set([worker.pid]);
+          worker.pgids = new Map([...worker.pgids].filter(([pgid]) => pgid === worker.pid));
           if (reusable && !worker.exited && !this.stopped) this.park(worker);
           if (outcome.ok) resolve(outcome.result);
           else reject(outcome.error);
@@ -480,7 +513,7 @@ export class WorkerPool {
         },
         kill: (errorType, message) => {
           forcedError ??= new InvocationError(errorType, message);
-          killGroup(worker.pid);
+          killGroup(worker);
         },
       };
 
@@ -491,7 +524,8 @@ export class WorkerPool {
         void listProcesses().then((all) => {
           if (settled) return;
           const tree = descendantsOf(worker.pid, all);
-          for (const p of tree) worker.pgids.add(p.pgrp);
+          // A group is known by its leader (pid = group id) and the leader's start time.
+          for (const p of tree) if (p.pid === p.pgrp) worker.pgids.set(p.pgrp, p.startTicks);
           const rss = tree.reduce((sum, p) => sum + p.rssBytes, 0);
           maxRss = Math.max(maxRss, rss);
           if (rss > memoryLimitBytes) {

@@ -22,7 +22,13 @@ describe("parseProcStat", () => {
   it("reads pid, ppid, group and RSS even when the command name has spaces and parentheses", () => {
     const line =
       "4242 (my (odd) cmd) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 12345 1000000 256 18446744073709551615";
-    expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 17, pgrp: 4242, rssBytes: 256 * 4096 });
+    expect(parseProcStat(line)).toEqual({
+      pid: 4242,
+      ppid: 17,
+      pgrp: 4242,
+      rssBytes: 256 * 4096,
+      startTicks: 12345,
+    });
   });
 
   it("refuses text that is not a stat line", () => {
@@ -32,7 +38,7 @@ describe("parseProcStat", () => {
 
 describe("descendantsOf", () => {
   it("walks the tree from a root", () => {
-    const p = (pid: number, ppid: number) => ({ pid, ppid, pgrp: pid, rssBytes: 0 });
+    const p = (pid: number, ppid: number) => ({ pid, ppid, pgrp: pid, rssBytes: 0, startTicks: 0 });
     const tree = descendantsOf(10, [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(13, 1)]);
     expect(tree.map((x) => x.pid).sort()).toEqual([10, 11, 12]);
   });
