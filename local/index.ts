@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { PREFIXES } from "../handlers/contracts/bucket-layout.js";
 import { ENV } from "../handlers/contracts/handler-environment.js";
 import type { UploadEvent } from "../handlers/contracts/media-events.js";
+import { CHROME_PATH_ENV } from "../handlers/render/runtime.js";
 import { mediaStateMachine } from "../modules/state-machines/media.js";
 import { renderStateMachine } from "../modules/state-machines/render.js";
+import { unpackedChromium } from "./chromium.js";
 import {
   type EndpointsFile,
   endpointsFilePath,
@@ -190,11 +192,25 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     const invocationLog = createWriteStream(join(dir, "logs", "invocations.jsonl"), { flags: "a" });
     cleanups.push(() => new Promise<void>((resolve) => invocationLog.end(() => resolve())));
     const echoWorkers = options.workerLogs ?? Boolean(process.env.HYPERFRAMES_DEBUG);
+    // Render workers share one completely unpacked Chromium (see chromium.ts): unpacked once, on first need.
+    let chromium: Promise<Record<string, string> | undefined> | undefined;
+    const prepare = async (fn: LocalFunctionConfig): Promise<Record<string, string> | undefined> => {
+      if (fn.name !== "render" || process.env[CHROME_PATH_ENV]) return undefined;
+      chromium ??= unpackedChromium(nodePath).then(
+        (path) => ({ [CHROME_PATH_ENV]: path }),
+        (err: Error) => {
+          log(`Chromium unpack failed (${err.message}); render workers unpack their own`);
+          return undefined;
+        },
+      );
+      return chromium;
+    };
     const pool = new WorkerPool({
       functions,
       concurrency: options.concurrency ?? availableParallelism(),
       env,
       nodePath,
+      prepare,
       log: (line) => {
         workerLog.write(`${new Date().toISOString()} ${line}\n`);
         if (echoWorkers) log(line);

@@ -86,6 +86,8 @@ export interface WorkerPoolOptions {
   idleSeconds?: number;
   log?: (line: string) => void;
   onInvocation?: (record: InvocationRecord) => void;
+  /** Extra environment a function's workers need, resolved before its first worker starts (e.g. Chromium's path). */
+  prepare?: (fn: LocalFunctionConfig) => Promise<Record<string, string> | undefined>;
 }
 
 /** Environment variable carried by every process a worker starts: how its leftovers are found. */
@@ -318,6 +320,7 @@ export class WorkerPool {
   /** Starts a worker and runs its INIT (imports the handler); the processes alive then are its own. */
   private async spawnWorker(fn: LocalFunctionConfig): Promise<Worker> {
     const id = randomUUID();
+    const prepared = (await this.options.prepare?.(fn)) ?? {};
     const child = spawn(
       this.options.nodePath,
       [
@@ -331,6 +334,7 @@ export class WorkerPool {
         stdio: ["ignore", "pipe", "pipe", "ipc"],
         env: {
           ...this.options.env,
+          ...prepared,
           ...fn.env,
           AWS_LAMBDA_FUNCTION_NAME: fn.name,
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
