@@ -21,9 +21,10 @@ import {
 } from "../contracts/render-events.js";
 import { parseOrThrow } from "../contracts/zod-errors.js";
 import { accruedCost, DEFAULT_MEMORY_MB } from "../shared/cost-model.js";
+import { summarizeExecution } from "../shared/execution-progress.js";
 import type { ApiDeps } from "./deps.js";
 import { type ApiRequest, type FunctionUrlResult, json, jsonBody } from "./http.js";
-import { summarizeRenderHistory } from "./render-progress.js";
+import { toRenderProgress } from "./render-progress.js";
 import type { RouteParams } from "./router.js";
 import { headObject } from "./s3-ops.js";
 
@@ -242,18 +243,15 @@ export function makeRenderRoutes(deps: ApiDeps) {
     const arn = execution.executionArn ?? executionArn(jobId);
     const status = toStatus(execution.status);
     const input = RenderExecutionInputSchema.safeParse(JSON.parse(execution.input ?? "{}"));
-    const progress = summarizeRenderHistory(await history(arn));
-    const memoryMb = DEFAULT_MEMORY_MB.render;
+    // One fold of the history serves both the progress view and the cost (retries billed as transitions).
+    const folded = summarizeExecution(await history(arn));
+    const progress = toRenderProgress(folded);
     const cost = accruedCost({
-      invocations: progress.invocations.map((inv) => ({
-        functionName: "render",
-        durationMs: inv.durationMs,
-        memoryMb,
-      })),
-      transitions: progress.transitions,
+      invocations: folded.invocations,
+      transitions: folded.transitions,
       assumptions: [
-        "durations from the history's scheduled/finished timestamps (billed duration is close but not equal)",
-        `memory ${memoryMb} MB (the module's default for the render function)`,
+        "durations from the history's task start and end timestamps (Lambda bills within a few ms of them)",
+        `memory ${DEFAULT_MEMORY_MB.render} MB (the module's default for the render function)`,
       ],
     });
     let download: { url: string; expiresIn: number } | null = null;
