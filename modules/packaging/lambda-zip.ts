@@ -34,6 +34,8 @@ export interface LambdaZipSpec {
   readonly externals: readonly string[];
   /** Files copied as executables: `from` relative to the project root, `to` inside the zip. */
   readonly binaries: readonly { readonly from: string; readonly to: string }[];
+  /** Plain files copied as they are (e.g. browser scripts a handler serves), same shape. */
+  readonly assets?: readonly { readonly from: string; readonly to: string }[];
 }
 
 const FFMPEG = { from: "node_modules/@ffmpeg-installer/linux-x64/ffmpeg", to: "bin/ffmpeg" } as const;
@@ -57,7 +59,8 @@ export const LAMBDA_ZIP_SPECS: Readonly<Record<LambdaName, LambdaZipSpec>> = {
     name: "api",
     entry: "handlers/api/index.ts",
     externals: [],
-    binaries: [{ from: "node_modules/hls.js/dist/hls.min.js", to: "vendor/hls.min.js" }],
+    binaries: [],
+    assets: [{ from: "node_modules/hls.js/dist/hls.min.js", to: "vendor/hls.min.js" }],
   },
 };
 
@@ -159,14 +162,18 @@ export async function buildLambdaZip(spec: LambdaZipSpec, options: BuildOptions)
       }
     }
   }
-  for (const binary of spec.binaries) {
-    const from = join(rootDir, binary.from);
+  const copies = [
+    ...spec.binaries.map((file) => ({ ...file, mode: 0o100755 })),
+    ...(spec.assets ?? []).map((file) => ({ ...file, mode: 0o100644 })),
+  ];
+  for (const file of copies) {
+    const from = join(rootDir, file.from);
     if (!existsSync(from)) {
       throw new LambdaPackagingError(
-        `Lambda "${spec.name}": ${binary.from} is missing; run \`npm ci\` (it ships the static build).`,
+        `Lambda "${spec.name}": ${file.from} is missing; run \`npm ci\` (it installs it).`,
       );
     }
-    entries.push({ source: from, path: binary.to, size: (await stat(from)).size, mode: 0o100755 });
+    entries.push({ source: from, path: file.to, size: (await stat(from)).size, mode: file.mode });
     inputs.add(from);
   }
 

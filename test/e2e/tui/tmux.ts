@@ -29,7 +29,8 @@ export class TmuxSession {
       String(this.columns),
       "-y",
       String(this.rows),
-      `cd ${JSON.stringify(cwd)}; ${exports} ${command}`,
+      // A person's terminal: CI (set by the CI runner itself) would switch the CLI to plain output.
+      `cd ${JSON.stringify(cwd)}; unset CI; ${exports} ${command}`,
     );
   }
 
