@@ -12,7 +12,8 @@ const BENCHES: Record<
     load: () => import("./local/orchestration.js"),
   },
   "media-one-pass": {
-    describe: "one-pass CMAF ladder (HLS + DASH) vs one ffmpeg run per rendition + a DASH re-encode, 30 s 1080p30",
+    describe:
+      "one-pass CMAF ladder (HLS + DASH) vs one ffmpeg run per rendition + a DASH re-encode, 30 s 1080p30",
     load: () => import("./media/one-pass-vs-naive.js"),
   },
   "render-eval": {
