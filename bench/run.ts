@@ -17,7 +17,8 @@ const BENCHES: Record<
     load: () => import("./media/one-pass-vs-naive.js"),
   },
   "render-eval": {
-    describe: "render a fixture through the render handler at 1/2/4 chunks: wall ms and PSNR",
+    describe:
+      "render a fixture as `render` does (local cloud, or --target aws) at 1/2/4 chunks: wall ms, PSNR",
     load: () => import("./render/eval.js"),
   },
   "render-throughput": {
