@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { create as createTar } from "tar";
-import { projectKey, s3Uri } from "../../handlers/contracts/bucket-layout.js";
+import { parseS3Uri, projectKey, s3Uri } from "../../handlers/contracts/bucket-layout.js";
 import type { RenderConfigInput } from "../../handlers/contracts/render-config.js";
 import type {
   AssembleResult,
@@ -176,7 +176,7 @@ export async function runProducerDirect(
   out: string,
 ): Promise<string[]> {
   const { planV2, renderChunkV2, assembleV2 } = await import("@hyperframes/producer/distributed");
-  const planDir = join(workDir, "plan");
+  const planDir = directPlanDir(workDir);
   const plan = await planV2(projectDir, await producerConfigFor(projectDir, chunkSize), planDir);
   const chunkPaths: string[] = [];
   const shas: string[] = [];
@@ -187,6 +187,39 @@ export async function runProducerDirect(
   }
   await assembleV2(planDir, chunkPaths, out);
   return shas;
+}
+
+/** Where runProducerDirect(…, workDir, …) leaves its v2 plan. */
+export const directPlanDir = (workDir: string): string => join(workDir, "plan");
+
+/** The producer's own assembleV2 over a local plan and chunk files. */
+export async function assembleDirect(planDir: string, chunkPaths: string[], out: string): Promise<void> {
+  const { assembleV2 } = await import("@hyperframes/producer/distributed");
+  await assembleV2(planDir, chunkPaths, out);
+}
+
+/** Downloads an s3:// object of the local S3 to `path`; returns its bytes. */
+export async function downloadS3Uri(s3: LocalS3, uri: string, path: string): Promise<Uint8Array> {
+  const { bucket, key } = parseS3Uri(uri);
+  const object = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+  await writeFile(path, bytes);
+  return bytes;
+}
+
+/**
+ * A v2 plan's artifacts as `path -> sha256`, minus the two entries that embed the planner's temp path
+ * (meta/videos.json records the extracted clip's absolute `srcPath`, plan.json hashes it): everything
+ * else is content-addressed and must match between two plans of the same project and config.
+ */
+export function planContentDigests(manifest: { artifacts: Array<{ path: string; sha256: string }> }) {
+  const pathBound = new Set(["meta/videos.json", "plan.json"]);
+  return Object.fromEntries(
+    manifest.artifacts
+      .filter((artifact) => !pathBound.has(artifact.path))
+      .map((artifact) => [artifact.path, artifact.sha256] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 /** The producer's in-process render (createRenderJob + executeRenderJob), in beginframe mode. */
@@ -241,7 +274,7 @@ export async function psnr(
   distorted: string,
   reference: string,
   scratch: string,
-): Promise<{ avg: number; min: number; frames: number }> {
+): Promise<{ avg: number; min: number; frames: number; perFrame: number[] }> {
   const stats = join(scratch, `psnr-${Date.now()}-${Math.random().toString(16).slice(2)}.log`);
   await run(
     ffmpegPath(),
@@ -270,5 +303,6 @@ export async function psnr(
     avg: values.reduce((sum, value) => sum + value, 0) / values.length,
     min: Math.min(...values),
     frames: values.length,
+    perFrame: values,
   };
 }

@@ -3,9 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  assembleDirect,
+  directPlanDir,
+  downloadS3Uri,
   fixtureDir,
   type LocalS3,
   type MediaFacts,
+  planContentDigests,
   probeMedia,
   psnr,
   renderInProcess,
@@ -19,16 +23,25 @@ import { makeRenderHandler } from "../../../handlers/render/handler.js";
 import { prepareProducerRuntime } from "../../../handlers/render/runtime.js";
 
 /**
- * For each fixture at 1, 2 and 4 chunks, through the handler against a real s3rver: the output is
- * byte-identical to the producer's own planV2/renderChunkV2/assembleV2 with the same config, and close
- * to the producer's in-process render (PSNR avg >= 45 dB, min >= 38 dB), same frame count and duration,
- * audio where the project has audio. One in-process baseline per fixture is shared by its three cases.
+ * For each fixture at 1, 2 and 4 chunks, through the handler against a real s3rver, compared with the
+ * producer's own planV2/renderChunkV2/assembleV2 run directly with the same config:
+ * - the plan's content-addressed artifacts are identical (compiled project, extracted video frames,
+ *   audio, encoder/chunk metadata);
+ * - the producer's assembleV2 over the handler's chunks gives the handler's output byte for byte;
+ * - chunks and output are byte-identical, except for projects with a `<video>` element: there the
+ *   producer itself is not deterministic (docs/render.md "Determinism"): two renderChunkV2 runs of one
+ *   plan dir differ in 1 run in 3 to 1 in 20, only in the chunk's FIRST captured frame, which sometimes
+ *   shows the page before the seek (t = 0: caption hidden, the native <video>'s first frame). No
+ *   producer setting removes it, so for these projects the chunk bytes are not compared, and the PSNR
+ *   bounds below apply to every frame except the first frame of each chunk (reported separately);
+ * and against the producer's in-process render: PSNR avg >= 45 dB, min >= 38 dB, same frame count and
+ * duration, audio where the project has audio. One in-process baseline per fixture is shared.
  */
 
 const FIXTURES = [
-  { name: "title-card", audio: false },
-  { name: "audio-pulse", audio: true },
-  { name: "video-frame", audio: false },
+  { name: "title-card", audio: false, deterministic: true },
+  { name: "audio-pulse", audio: true, deterministic: true },
+  { name: "video-frame", audio: false, deterministic: false },
 ] as const;
 const CHUNK_COUNTS = [1, 2, 4] as const;
 const TOTAL_FRAMES = 60; // every fixture is 2 s at 30 fps
@@ -51,7 +64,7 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-describe.each(FIXTURES)("$name through the render handler", ({ name, audio }) => {
+describe.each(FIXTURES)("$name through the render handler", ({ name, audio, deterministic }) => {
   let projectUri: string;
   let baseline: string;
   let baselineFacts: MediaFacts;
@@ -66,7 +79,7 @@ describe.each(FIXTURES)("$name through the render handler", ({ name, audio }) =>
   });
 
   it.each(CHUNK_COUNTS)(
-    "at %i chunk(s) matches the producer byte for byte and its in-process render by PSNR",
+    "at %i chunk(s) matches the producer's own distributed run and its in-process render",
     async (chunks) => {
       const dir = join(scratch, name, `c${chunks}`);
       await mkdir(dir, { recursive: true });
@@ -90,10 +103,31 @@ describe.each(FIXTURES)("$name through the render handler", ({ name, audio }) =>
         join(dir, "direct"),
         direct,
       );
-      expect(viaHandler.chunks.map((chunk) => chunk.Sha256)).toEqual(directChunkShas);
+      const planDir = directPlanDir(join(dir, "direct"));
+      const handlerManifest = JSON.parse(
+        Buffer.from(
+          await downloadS3Uri(s3, viaHandler.plan.PlanV2ManifestS3Uri, join(dir, "handler-plan.json")),
+        ).toString("utf8"),
+      );
+      const directManifest = JSON.parse(await readFile(join(planDir, "plan.json"), "utf8"));
+      expect(planContentDigests(handlerManifest)).toEqual(planContentDigests(directManifest));
+
       const handlerBytes = await readFile(viaHandler.outputPath);
-      expect(sha256Hex(handlerBytes)).toBe(sha256Hex(await readFile(direct)));
       expect(viaHandler.assemble.Sha256).toBe(sha256Hex(handlerBytes));
+      const handlerChunkPaths: string[] = [];
+      for (const chunk of viaHandler.chunks) {
+        const path = join(dir, `handler-chunk-${chunk.ChunkIndex}.mp4`);
+        expect(sha256Hex(await downloadS3Uri(s3, chunk.ChunkS3Uri, path))).toBe(chunk.Sha256);
+        handlerChunkPaths.push(path);
+      }
+      const reassembled = join(dir, "reassembled.mp4");
+      await assembleDirect(planDir, handlerChunkPaths, reassembled);
+      expect(sha256Hex(await readFile(reassembled))).toBe(sha256Hex(handlerBytes));
+
+      if (deterministic) {
+        expect(viaHandler.chunks.map((chunk) => chunk.Sha256)).toEqual(directChunkShas);
+        expect(sha256Hex(handlerBytes)).toBe(sha256Hex(await readFile(direct)));
+      }
 
       const facts = await probeMedia(viaHandler.outputPath);
       expect(facts.frames).toBe(TOTAL_FRAMES);
@@ -103,16 +137,26 @@ describe.each(FIXTURES)("$name through the render handler", ({ name, audio }) =>
       expect(baselineFacts.hasAudio).toBe(audio);
 
       const score = await psnr(viaHandler.outputPath, baseline, dir);
+      const chunkStart = (frame: number) => frame % chunkSize === 0;
+      const checked = deterministic
+        ? score.perFrame
+        : score.perFrame.filter((_value, frame) => !chunkStart(frame));
+      const avg = checked.reduce((sum, value) => sum + value, 0) / checked.length;
+      const min = Math.min(...checked);
       report.push({
         fixture: name,
         chunks,
-        psnrAvg: Number(score.avg.toFixed(2)),
-        psnrMin: Number(score.min.toFixed(2)),
+        psnrAvg: Number(avg.toFixed(2)),
+        psnrMin: Number(min.toFixed(2)),
         frames: score.frames,
+        ...(deterministic
+          ? {}
+          : { chunkFirstFrames: score.perFrame.filter((_value, frame) => chunkStart(frame)) }),
       });
       expect(score.frames).toBe(TOTAL_FRAMES);
-      expect(score.avg).toBeGreaterThanOrEqual(45);
-      expect(score.min).toBeGreaterThanOrEqual(38);
+      expect(checked.length).toBe(deterministic ? TOTAL_FRAMES : TOTAL_FRAMES - chunks);
+      expect(avg).toBeGreaterThanOrEqual(45);
+      expect(min).toBeGreaterThanOrEqual(38);
     },
   );
 });
