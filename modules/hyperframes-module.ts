@@ -10,11 +10,13 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
+import { API_DEFAULTS } from "../handlers/api/config.js";
 import { PREFIXES } from "../handlers/contracts/bucket-layout.js";
 import { ENV } from "../handlers/contracts/handler-environment.js";
+import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS } from "../handlers/media/config.js";
 import { AccountContext } from "./constructs/account.js";
 import { ArtifactsBucket, type LambdaZipAsset } from "./constructs/artifacts.js";
-import { objectArns, type PolicyStatement, policyJson } from "./constructs/iam.js";
+import { conditionalPolicyJson, objectArns, type PolicyStatement, policyJson } from "./constructs/iam.js";
 import { type FunctionSettings, HyperframesFunction } from "./constructs/lambda-function.js";
 import { WorkflowStateMachine } from "./constructs/state-machine.js";
 import { Storage, type StorageProps } from "./constructs/storage.js";
@@ -45,12 +47,10 @@ export interface HyperframesModuleProps {
   readonly apiToken?: string;
   /** Origins allowed to call the API from a browser (also the bucket's CORS origins when set there). */
   readonly apiCorsOrigins?: string[];
-  /** "aws" (Amazon Transcribe) or "none". Default "aws". */
-  readonly transcriptionEngine?: string;
-  /** Transcribe language code. Default "en-US". */
-  readonly transcribeLanguage?: string;
-  /** Write MPEG-DASH manifests besides HLS. Default true. */
-  readonly generateDash?: boolean;
+  /** The media function's knobs (the replaced transcoder's names; handlers/media/config.ts). */
+  readonly mediaPipeline?: Partial<MediaPipelineSettings>;
+  /** Lifetime of the API's presigned URLs (PRESIGN_EXPIRES_SECONDS). Default 900. */
+  readonly presignExpiresSeconds?: number;
   /** Render chunk invocations per 5 minutes above which the runaway alarm fires. Default 5,000. */
   readonly runawayChunkInvocationsThreshold?: number;
   /** E-mail subscribed to the alarm topic; "" for none. */
@@ -58,6 +58,47 @@ export interface HyperframesModuleProps {
   /** Whole-job timeout of the render state machine, seconds. Default 21,600. */
   readonly renderJobTimeoutSeconds?: number;
 }
+
+/**
+ * The media function's environment knobs. Values may be Terraform tokens. Defaults are the handler's
+ * own (MEDIA_CONFIG_DEFAULTS, DEFAULT_LADDER), so an unset variable and an unset env var agree.
+ */
+export interface MediaPipelineSettings {
+  /** "aws" (Amazon Transcribe) or "none". */
+  readonly transcriptionEngine: string;
+  /** Transcribe language code (TRANSCRIBE_LANGUAGE). */
+  readonly transcribeLanguage: string;
+  /** Write MPEG-DASH manifests besides HLS (GENERATE_DASH). */
+  readonly generateDash: boolean;
+  /** Subtitles (GENERATE_SUBTITLES); off whatever this says when the engine is "none". */
+  readonly generateSubtitles: boolean;
+  /** THUMBNAIL_WIDTH, pixels. */
+  readonly thumbnailWidth: number;
+  /** SPRITE_INTERVAL, seconds between sprite thumbnails. */
+  readonly spriteInterval: number;
+  readonly spriteRows: number;
+  readonly spriteColumns: number;
+  /** LADDER: JSON array of `{name, height, videoBitrate, audioBitrate}` (may be a Terraform expression). */
+  readonly ladderJson: string;
+  /** MEDIA_ENCODE_PIXELS_PER_SECOND: encoder throughput used to refuse sources that cannot finish in time. */
+  readonly encodePixelsPerSecond: number;
+  /** MEDIA_X264_PRESET. */
+  readonly x264Preset: string;
+}
+
+export const MEDIA_PIPELINE_DEFAULTS: MediaPipelineSettings = {
+  transcriptionEngine: MEDIA_CONFIG_DEFAULTS.transcriptionEngine,
+  transcribeLanguage: MEDIA_CONFIG_DEFAULTS.transcribeLanguage,
+  generateDash: MEDIA_CONFIG_DEFAULTS.generateDash,
+  generateSubtitles: MEDIA_CONFIG_DEFAULTS.generateSubtitles,
+  thumbnailWidth: MEDIA_CONFIG_DEFAULTS.thumbnailWidth,
+  spriteInterval: MEDIA_CONFIG_DEFAULTS.spriteInterval,
+  spriteRows: MEDIA_CONFIG_DEFAULTS.spriteRows,
+  spriteColumns: MEDIA_CONFIG_DEFAULTS.spriteColumns,
+  ladderJson: JSON.stringify(DEFAULT_LADDER),
+  encodePixelsPerSecond: MEDIA_CONFIG_DEFAULTS.encodePixelsPerSecond,
+  x264Preset: MEDIA_CONFIG_DEFAULTS.x264Preset,
+};
 
 export const FUNCTION_DEFAULTS: Readonly<Record<"render" | "media" | "api", FunctionSettings>> = {
   // Render workers are CPU-bound (Chromium + x264): Lambda scales CPU with memory, 10,240 MB is 6 vCPUs.
@@ -90,15 +131,40 @@ export const FUNCTION_DEFAULTS: Readonly<Record<"render" | "media" | "api", Func
 export const MODULE_DEFAULTS = {
   namePrefix: "hyperframes",
   apiAuthType: "NONE",
-  transcriptionEngine: "aws",
-  transcribeLanguage: "en-US",
-  generateDash: true,
+  presignExpiresSeconds: API_DEFAULTS.presignExpiresSeconds,
   runawayChunkInvocationsThreshold: 5000,
   renderJobTimeoutSeconds: 21600,
 } as const;
 
 const numberString = (value: number): string =>
   Token.isUnresolved(value) ? Token.asString(value) : String(value);
+const boolString = (value: boolean): string =>
+  Token.isUnresolved(value) ? Fn.tostring(value) : String(value);
+
+/**
+ * A state machine definition as JSON text whose numbers may be Terraform tokens. The builders validate
+ * plain numbers, so each token goes in as a distinct placeholder integer that is then replaced in the
+ * JSON text by the token's `${...}` interpolation (a bare number in the resolved definition).
+ */
+function definitionWithNumbers(build: (number: (value: number) => number) => object): string {
+  const substitutions = new Map<string, number>();
+  const json = JSON.stringify(
+    build((value) => {
+      if (!Token.isUnresolved(value)) return value;
+      // Below the builders' 1-year maximum, and no real timeout or count has this value.
+      const placeholder = 31_012_345 + substitutions.size;
+      substitutions.set(String(placeholder), value);
+      return placeholder;
+    }),
+  );
+  let out = json;
+  for (const [placeholder, value] of substitutions) {
+    const pattern = new RegExp(`(?<=[:\\[,])${placeholder}(?=[,}\\]])`, "g");
+    if ((json.match(pattern) ?? []).length === 0) throw new Error(`placeholder ${placeholder} was not used`);
+    out = out.replace(pattern, Token.asString(value));
+  }
+  return out;
+}
 
 /** Seconds a Task waits beyond its function's timeout before Step Functions gives up on it. */
 const TASK_TIMEOUT_MARGIN_SECONDS = 30;
@@ -143,11 +209,23 @@ export class HyperframesModule extends Construct {
     const mediaSettings = settings("media");
     const apiSettings = settings("api");
     const packaged = props.packagedEnvironment ?? {};
-    const listOnly = (prefixes: string[]): PolicyStatement => ({
+    // s3:ListBucket on the bucket itself, without an s3:prefix condition. Besides the listings (media:
+    // processed/<id>/ on reprocess; API and CLI: processed/ and processed/<id>/), it decides how S3
+    // answers a read of a missing key: 404 NoSuchKey with it, 403 AccessDenied without. Every reader
+    // here treats "missing" as a normal answer (status.json before ingest, a project not uploaded yet, a
+    // missing chunk as a fatal not-found rather than a retried S3 error); S3 evaluates that check without
+    // the request's prefix, so a prefix-conditioned grant would not give the 404.
+    const listBucket: PolicyStatement = {
+      Sid: "ListKeysAndMissingKeysAre404",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: [bucketArn],
-      Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+    };
+    const objects = (sid: string, actions: string[], prefixes: string[]): PolicyStatement => ({
+      Sid: sid,
+      Effect: "Allow",
+      Action: actions,
+      Resource: objectArns(bucketArn, prefixes),
     });
 
     // ── Render ────────────────────────────────────────────────────────────────────────────────────
@@ -160,45 +238,50 @@ export class HyperframesModule extends Construct {
       environment: { [ENV.bucketName]: bucketName, ...(packaged.render ?? {}) },
       tags,
     });
+    // handlers/render/s3-transport.ts: GetObject/HeadObject of the project and of plan artifacts and
+    // chunks; PutObject (lib-storage multipart above 64 MiB, aborted on failure) of plan artifacts,
+    // chunks and the output.
     this.renderFunction.role.allow("s3", [
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(bucketArn, [PREFIXES.projects]) },
-      {
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject"],
-        Resource: objectArns(bucketArn, [PREFIXES.renders]),
-      },
-      {
-        Effect: "Allow",
-        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-        Resource: objectArns(bucketArn, [PREFIXES.outputs]),
-      },
-      listOnly([PREFIXES.renders, PREFIXES.projects]),
+      objects("ReadProjects", ["s3:GetObject"], [PREFIXES.projects]),
+      objects(
+        "ReadWriteRenders",
+        ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+        [PREFIXES.renders],
+      ),
+      objects("WriteOutputs", ["s3:PutObject", "s3:AbortMultipartUpload"], [PREFIXES.outputs]),
+      listBucket,
     ]);
-    const taskTimeout = (seconds: number) =>
-      Token.isUnresolved(seconds) ? undefined : seconds + TASK_TIMEOUT_MARGIN_SECONDS;
+    const taskTimeout = (seconds: number): number =>
+      Token.isUnresolved(seconds)
+        ? Token.asNumber(Op.add(seconds, TASK_TIMEOUT_MARGIN_SECONDS))
+        : seconds + TASK_TIMEOUT_MARGIN_SECONDS;
     const renderTaskTimeout = taskTimeout(renderSettings.timeoutSeconds);
     this.renderStateMachine = new WorkflowStateMachine(this, "render-workflow", {
       name: renderSmName,
-      definition: renderStateMachine({
-        renderFunctionArn: this.renderFunction.arn,
-        ...(renderTaskTimeout === undefined
-          ? {}
-          : {
-              planTimeoutSeconds: renderTaskTimeout,
-              chunkTimeoutSeconds: renderTaskTimeout,
-              assembleTimeoutSeconds: renderTaskTimeout,
-            }),
-        ...(props.renderJobTimeoutSeconds === undefined || Token.isUnresolved(props.renderJobTimeoutSeconds)
-          ? {}
-          : { executionTimeoutSeconds: props.renderJobTimeoutSeconds }),
-      }),
+      definition: definitionWithNumbers((number) =>
+        renderStateMachine({
+          renderFunctionArn: this.renderFunction.arn,
+          planTimeoutSeconds: number(renderTaskTimeout),
+          chunkTimeoutSeconds: number(renderTaskTimeout),
+          assembleTimeoutSeconds: number(renderTaskTimeout),
+          ...(props.renderJobTimeoutSeconds === undefined
+            ? {}
+            : { executionTimeoutSeconds: number(props.renderJobTimeoutSeconds) }),
+        }),
+      ),
       functionArns: [this.renderFunction.arn],
       logRetentionDays: renderSettings.logRetentionDays,
       tags,
     });
 
     // ── Media ─────────────────────────────────────────────────────────────────────────────────────
-    const engine = props.transcriptionEngine ?? MODULE_DEFAULTS.transcriptionEngine;
+    const media: MediaPipelineSettings = { ...MEDIA_PIPELINE_DEFAULTS, ...(props.mediaPipeline ?? {}) };
+    const engine = media.transcriptionEngine;
+    // Subtitles need an engine: GENERATE_SUBTITLES is false whatever was asked when the engine is "none".
+    const subtitles =
+      Token.isUnresolved(media.generateSubtitles) || Token.isUnresolved(engine)
+        ? Fn.tostring(Op.and(media.generateSubtitles, Op.neq(engine, "none")))
+        : String(media.generateSubtitles && engine !== "none");
     this.mediaFunction = new HyperframesFunction(this, "media-function", {
       ...mediaSettings,
       namePrefix: prefix,
@@ -209,23 +292,36 @@ export class HyperframesModule extends Construct {
         [ENV.bucketName]: bucketName,
         [ENV.mediaStateMachineArn]: mediaSmArn,
         [ENV.transcriptionEngine]: engine,
-        [ENV.generateSubtitles]: Fn.tostring(Fn.conditional(Op.neq(engine, "none"), "true", "false")),
-        [ENV.transcribeLanguage]: props.transcribeLanguage ?? MODULE_DEFAULTS.transcribeLanguage,
-        [ENV.generateDash]: Fn.tostring(props.generateDash ?? MODULE_DEFAULTS.generateDash),
+        [ENV.generateSubtitles]: subtitles,
+        [ENV.transcribeLanguage]: media.transcribeLanguage,
+        [ENV.generateDash]: boolString(media.generateDash),
+        [ENV.thumbnailWidth]: numberString(media.thumbnailWidth),
+        [ENV.spriteInterval]: numberString(media.spriteInterval),
+        [ENV.spriteRows]: numberString(media.spriteRows),
+        [ENV.spriteColumns]: numberString(media.spriteColumns),
+        [ENV.ladder]: media.ladderJson,
+        [ENV.mediaEncodePixelsPerSecond]: numberString(media.encodePixelsPerSecond),
+        [ENV.mediaX264Preset]: media.x264Preset,
+        // The same value as the function's timeout and the heavy tasks' TimeoutSeconds (below).
         [ENV.mediaTimeoutSeconds]: numberString(mediaSettings.timeoutSeconds),
         ...(packaged.media ?? {}),
       },
       tags,
     });
+    // handlers/media/storage.ts: GetObject/HeadObject of the upload (hash, download) and of status and
+    // name documents; PutObject of everything under processed/ (single PUTs, no multipart); DeleteObjects
+    // of stale outputs on reprocess and of work/ files. Amazon Transcribe reads the audio and writes the
+    // transcript under processed/<id>/work/ with these same permissions (the caller's).
     this.mediaFunction.role.allow("s3", [
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(bucketArn, [PREFIXES.uploads]) },
-      {
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-        Resource: objectArns(bucketArn, [PREFIXES.processed]),
-      },
-      listOnly([PREFIXES.processed]),
+      objects("ReadUploads", ["s3:GetObject"], [PREFIXES.uploads]),
+      objects(
+        "ReadWriteProcessed",
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        [PREFIXES.processed],
+      ),
+      listBucket,
     ]);
+    // ingest and reprocess: executions named by the video id, or the reprocess name.
     this.mediaFunction.role.allow("start-media-workflow", [
       { Effect: "Allow", Action: ["states:StartExecution"], Resource: [mediaSmArn] },
     ]);
@@ -234,11 +330,8 @@ export class HyperframesModule extends Construct {
       [
         {
           Effect: "Allow",
-          Action: [
-            "transcribe:StartTranscriptionJob",
-            "transcribe:GetTranscriptionJob",
-            "transcribe:DeleteTranscriptionJob",
-          ],
+          Action: ["transcribe:StartTranscriptionJob", "transcribe:GetTranscriptionJob"],
+          // Job names are `<videoId>-<epoch ms>`: the name is the only part of the ARN we choose.
           Resource: [
             `arn:${account.partition}:transcribe:${account.region}:${account.accountId}:transcription-job/*`,
           ],
@@ -248,12 +341,12 @@ export class HyperframesModule extends Construct {
     );
     this.mediaStateMachine = new WorkflowStateMachine(this, "media-workflow", {
       name: mediaSmName,
-      definition: mediaStateMachine({
-        mediaFunctionArn: this.mediaFunction.arn,
-        ...(Token.isUnresolved(mediaSettings.timeoutSeconds)
-          ? {}
-          : { mediaTimeoutSeconds: mediaSettings.timeoutSeconds }),
-      }),
+      definition: definitionWithNumbers((number) =>
+        mediaStateMachine({
+          mediaFunctionArn: this.mediaFunction.arn,
+          mediaTimeoutSeconds: number(mediaSettings.timeoutSeconds),
+        }),
+      ),
       functionArns: [this.mediaFunction.arn],
       logRetentionDays: mediaSettings.logRetentionDays,
       tags,
@@ -308,69 +401,92 @@ export class HyperframesModule extends Construct {
       // The generator is a data source (new value each plan): keep the first one unless the variable is set.
       lifecycle: { ignoreChanges: ["value"] },
     });
-    const smArns = [renderSmArn, mediaSmArn];
-    const executionArns = [account.executionArns(renderSmName), account.executionArns(mediaSmName)];
     const corsOrigins = props.apiCorsOrigins ?? [];
+    const presign = props.presignExpiresSeconds ?? MODULE_DEFAULTS.presignExpiresSeconds;
+    const tokenMode = Token.isUnresolved(authType) ? undefined : authType !== "AWS_IAM";
     this.apiFunction = new HyperframesFunction(this, "api-function", {
       ...apiSettings,
       namePrefix: prefix,
       name: "api",
       description: "HyperFrames HTTP API and upload page (Lambda Function URL)",
       code: artifacts.addZip("api", props.zips.api),
+      // handlers/api/config.ts reads these (MEDIA_STATE_MACHINE_ARN is not among them: uploads start
+      // the media pipeline through the bucket trigger).
       environment: {
         [ENV.bucketName]: bucketName,
         [ENV.renderStateMachineArn]: renderSmArn,
-        [ENV.mediaStateMachineArn]: mediaSmArn,
         [ENV.apiTokenParameter]: this.apiTokenParameter.name,
-        [ENV.apiAuthMode]: Fn.tostring(Fn.conditional(Op.eq(authType, "AWS_IAM"), "iam", "token")),
-        [ENV.corsOrigins]: Fn.join(",", corsOrigins),
+        [ENV.apiAuthMode]:
+          tokenMode === undefined
+            ? Fn.tostring(Fn.conditional(Op.eq(authType, "AWS_IAM"), "iam", "token"))
+            : tokenMode
+              ? "token"
+              : "iam",
+        [ENV.corsOrigins]: Token.isUnresolved(corsOrigins)
+          ? Fn.join(",", corsOrigins)
+          : corsOrigins.join(","),
+        [ENV.presignExpiresSeconds]: numberString(presign),
         ...(packaged.api ?? {}),
       },
       tags,
     });
-    const operatorS3: PolicyStatement[] = [
+    const renderExecutionArns = account.executionArns(renderSmName);
+    const mediaExecutionArns = account.executionArns(mediaSmName);
+    // handlers/api: s3-ops.ts, uploads.ts, videos.ts, renders.ts, stream.ts. Presigned URLs act with
+    // these permissions too (project PUT, part PUTs, stream and download GETs).
+    this.apiFunction.role.allow("s3", [
+      // POST /api/projects: HeadObject, then a presigned PUT.
+      objects("Projects", ["s3:GetObject", "s3:PutObject"], [PREFIXES.projects]),
+      // Multipart upload routes (create, presigned parts, complete, abort, list parts), the hash after
+      // completion, and DELETE /api/videos/{id} removing the original.
+      objects(
+        "Uploads",
+        [
+          "s3:PutObject",
+          "s3:AbortMultipartUpload",
+          "s3:ListMultipartUploadParts",
+          "s3:GetObject",
+          "s3:DeleteObject",
+        ],
+        [PREFIXES.uploads],
+      ),
+      // Status, name mappings, manifests and segments; DELETE removes processed/<id>/ and its name.
+      objects("Processed", ["s3:GetObject", "s3:DeleteObject"], [PREFIXES.processed]),
+      // Presigned download of a finished render.
+      objects("Outputs", ["s3:GetObject"], [PREFIXES.outputs]),
+      listBucket,
+    ]);
+    this.apiFunction.role.allow("states", [
       {
         Effect: "Allow",
-        Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-        Resource: objectArns(bucketArn, [PREFIXES.projects, PREFIXES.uploads]),
-      },
-      {
-        Effect: "Allow",
-        Action: ["s3:GetObject"],
-        Resource: objectArns(bucketArn, [
-          PREFIXES.projects,
-          PREFIXES.outputs,
-          PREFIXES.processed,
-          PREFIXES.renders,
-        ]),
-      },
-      listOnly([PREFIXES.projects, PREFIXES.outputs, PREFIXES.processed, PREFIXES.renders, PREFIXES.uploads]),
-    ];
-    const operatorStates: PolicyStatement[] = [
-      {
-        Effect: "Allow",
-        Action: ["states:StartExecution", "states:ListExecutions", "states:DescribeStateMachine"],
-        Resource: smArns,
+        Action: ["states:StartExecution", "states:ListExecutions"],
+        Resource: [renderSmArn],
       },
       {
         Effect: "Allow",
         Action: ["states:DescribeExecution", "states:StopExecution", "states:GetExecutionHistory"],
-        Resource: executionArns,
+        Resource: [renderExecutionArns],
       },
-    ];
-    this.apiFunction.role.allow("s3", operatorS3);
-    this.apiFunction.role.allow("states", operatorStates);
+    ]);
     this.apiFunction.role.allow("api-token", [
-      // SecureString with the AWS managed key (aws/ssm): no kms permission needed in the same account.
+      // SecureString with the AWS managed key (aws/ssm): its key policy lets the account's principals
+      // decrypt through SSM, so no kms permission is needed.
       { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [this.apiTokenParameter.arn] },
     ]);
     // SSE-KMS: every function that reads or writes objects needs the key (policy only when a key is given).
     const kmsKeyArn = props.storage?.kmsKeyArn ?? "";
-    if (kmsKeyArn !== "") {
+    const kmsStatement: PolicyStatement = {
+      Sid: "BucketKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [kmsKeyArn],
+    };
+    const useKms = Token.isUnresolved(kmsKeyArn) ? undefined : kmsKeyArn !== "";
+    if (useKms !== false) {
       for (const fn of [this.renderFunction, this.mediaFunction, this.apiFunction]) {
         fn.role.allow(
           "bucket-kms-key",
-          [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [kmsKeyArn] }],
+          [kmsStatement],
           Fn.conditional(Op.gte(Fn.lengthOf(kmsKeyArn), 1), 1, 0) as unknown as number,
         );
       }
@@ -381,12 +497,69 @@ export class HyperframesModule extends Construct {
       invokeMode: "BUFFERED",
     });
 
-    this.operatorPolicyJson = policyJson([
-      ...operatorS3,
-      ...operatorStates,
-      { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [this.apiTokenParameter.arn] },
-      { Effect: "Allow", Action: ["lambda:InvokeFunctionUrl"], Resource: [this.apiFunction.arn] },
-    ]);
+    // Exactly what tui/ calls (services/, jobs/, history/, commands/invoke.ts), plus the API's own
+    // credential for a person using the API or its page: the token (token mode) or InvokeFunctionUrl
+    // (AWS_IAM mode). The CLI itself never calls the API.
+    const functionArns = [this.renderFunction.arn, this.mediaFunction.arn, this.apiFunction.arn];
+    this.operatorPolicyJson = conditionalPolicyJson(
+      [
+        // render: HeadObject (already uploaded?) then PutObject of the content-addressed archive.
+        objects("UploadProjects", ["s3:GetObject", "s3:PutObject"], [PREFIXES.projects]),
+        // transcode / TUI upload: lib-storage multipart (aborted on failure).
+        objects("UploadVideos", ["s3:PutObject", "s3:AbortMultipartUpload"], [PREFIXES.uploads]),
+        // render download.
+        objects("DownloadOutputs", ["s3:GetObject"], [PREFIXES.outputs]),
+        // videos (status, playback URLs), transcode download, videos --delete.
+        objects("VideosReadDelete", ["s3:GetObject", "s3:DeleteObject"], [PREFIXES.processed]),
+        listBucket,
+        {
+          Sid: "StartAndListJobs",
+          Effect: "Allow",
+          Action: ["states:StartExecution", "states:ListExecutions"],
+          Resource: [renderSmArn],
+        },
+        { Sid: "ListMediaJobs", Effect: "Allow", Action: ["states:ListExecutions"], Resource: [mediaSmArn] },
+        {
+          Sid: "WatchAndCancelJobs",
+          Effect: "Allow",
+          Action: ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
+          Resource: [renderExecutionArns, mediaExecutionArns],
+        },
+        // `hyperframes-tui invoke <render|media|api> --target aws`.
+        {
+          Sid: "InvokeFunctions",
+          Effect: "Allow",
+          Action: ["lambda:InvokeFunction"],
+          Resource: functionArns,
+        },
+      ],
+      [
+        { when: useKms ?? Op.gte(Fn.lengthOf(kmsKeyArn), 1), statements: [kmsStatement] },
+        {
+          when: tokenMode ?? Op.neq(authType, "AWS_IAM"),
+          statements: [
+            {
+              Sid: "ReadApiToken",
+              Effect: "Allow",
+              Action: ["ssm:GetParameter"],
+              Resource: [this.apiTokenParameter.arn],
+            },
+          ],
+        },
+        {
+          when: tokenMode === undefined ? Op.eq(authType, "AWS_IAM") : !tokenMode,
+          statements: [
+            {
+              Sid: "CallApi",
+              Effect: "Allow",
+              Action: ["lambda:InvokeFunctionUrl"],
+              Resource: [this.apiFunction.arn],
+              Condition: { StringEquals: { "lambda:FunctionUrlAuthType": "AWS_IAM" } },
+            },
+          ],
+        },
+      ],
+    );
 
     // ── Alarms and notifications ──────────────────────────────────────────────────────────────────
     this.alarmTopic = new SnsTopic(this, "alarm-topic", { namePrefix: `${prefix}-alarms-`, tags });

@@ -2,12 +2,14 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
 import { STACK_OUTPUTS } from "../handlers/contracts/stack-outputs.js";
+import { DEFAULT_LADDER, type LadderRung, X264_PRESETS } from "../handlers/media/config.js";
 import type { LambdaZipAsset } from "./constructs/artifacts.js";
 import { STORAGE_DEFAULTS } from "./constructs/storage.js";
 import {
   FUNCTION_DEFAULTS,
   HyperframesModule,
   type HyperframesModuleProps,
+  MEDIA_PIPELINE_DEFAULTS,
   MODULE_DEFAULTS,
 } from "./hyperframes-module.js";
 
@@ -21,6 +23,67 @@ export const zipAssetPath = (name: string): string => `assets/${name}.zip`;
 export interface StackZips {
   readonly zips: Readonly<Record<"render" | "media" | "api", { sha256: string; sourceCodeHash: string }>>;
   readonly packagedEnvironment: HyperframesModuleProps["packagedEnvironment"];
+}
+
+/** handlers/media/config.ts refuses MEDIA_TIMEOUT_SECONDS below 30. */
+const MEDIA_MIN_TIMEOUT_SECONDS = 30;
+/** Presigned URLs die with the signing credentials; a Lambda role's last at most 12 hours. */
+const PRESIGN_MAX_SECONDS = 43_200;
+
+/**
+ * `ladder`: a typed list of rungs (snake_case, as Terraform attributes are), validated like the
+ * handler's LadderRungSchema, passed as LADDER in the handler's camelCase JSON.
+ */
+function ladderVariable(scope: Construct): string {
+  const rung = (r: LadderRung) => ({
+    name: r.name,
+    height: r.height,
+    video_bitrate: r.videoBitrate,
+    audio_bitrate: r.audioBitrate,
+  });
+  const each = (condition: string) => `alltrue([for r in var.ladder : ${condition}])`;
+  new TerraformVariable(scope, "ladder", {
+    type: "list(object({ name = string, height = number, video_bitrate = number, audio_bitrate = number }))",
+    description:
+      "Renditions of the media ladder (LADDER): name, height of a landscape rendition (the short side of a portrait one), video and audio bitrate in bits per second. Sources are never upscaled.",
+    default: DEFAULT_LADDER.map(rung),
+    nullable: false,
+    validation: [
+      {
+        condition: "length(var.ladder) >= 1 && length(var.ladder) <= 8",
+        errorMessage: "ladder needs 1 to 8 rungs.",
+      },
+      {
+        condition: "length(distinct([for r in var.ladder : r.name])) == length(var.ladder)",
+        errorMessage: "ladder rung names must be unique.",
+      },
+      {
+        condition: each('can(regex("^[A-Za-z0-9_-]{1,32}$", r.name))'),
+        errorMessage: "ladder rung names must be 1-32 letters, digits, _ or -.",
+      },
+      {
+        condition: each("r.height >= 64 && r.height <= 4320 && floor(r.height) == r.height"),
+        errorMessage: "ladder heights must be whole numbers from 64 to 4320.",
+      },
+      {
+        condition: each(
+          "r.video_bitrate >= 50000 && r.video_bitrate <= 100000000 && floor(r.video_bitrate) == r.video_bitrate",
+        ),
+        errorMessage:
+          "ladder video_bitrate must be a whole number from 50000 to 100000000 (bits per second).",
+      },
+      {
+        condition: each(
+          "r.audio_bitrate >= 16000 && r.audio_bitrate <= 512000 && floor(r.audio_bitrate) == r.audio_bitrate",
+        ),
+        errorMessage: "ladder audio_bitrate must be a whole number from 16000 to 512000 (bits per second).",
+      },
+    ],
+  });
+  // The handler's JSON (camelCase); `var.ladder` is this variable (variables keep their ids as names).
+  const expression =
+    "jsonencode([for r in var.ladder : { name = r.name, height = r.height, videoBitrate = r.video_bitrate, audioBitrate = r.audio_bitrate }])";
+  return `$\{${expression}}`;
 }
 
 const LOG_RETENTION_DAYS = [
@@ -60,6 +123,14 @@ export function declareModuleVariables(
       nullable: false,
       validation: [{ condition, errorMessage }],
     }).numberValue;
+  const wholeNumber = (name: string, description: string, defaultValue: number, min: number, max: number) =>
+    number(
+      name,
+      description,
+      defaultValue,
+      `var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`,
+      `${name} must be a whole number from ${min} to ${max}.`,
+    );
   const bool = (name: string, description: string, defaultValue: boolean) =>
     new TerraformVariable(scope, name, { type: "bool", description, default: defaultValue, nullable: false })
       .value as boolean;
@@ -72,7 +143,7 @@ export function declareModuleVariables(
       ...(condition && errorMessage ? { validation: [{ condition, errorMessage }] } : {}),
     }).listValue;
 
-  const fn = (name: "render" | "media" | "api", what: string) => {
+  const fn = (name: "render" | "media" | "api", what: string, minTimeoutSeconds = 1, timeoutNote = "") => {
     const d = FUNCTION_DEFAULTS[name];
     return {
       memoryMb: number(
@@ -84,10 +155,10 @@ export function declareModuleVariables(
       ),
       timeoutSeconds: number(
         `${name}_timeout_seconds`,
-        `Timeout of the ${what} function in seconds.`,
+        `Timeout of the ${what} function in seconds.${timeoutNote}`,
         d.timeoutSeconds,
-        `var.${name}_timeout_seconds >= 1 && var.${name}_timeout_seconds <= 900`,
-        `${name}_timeout_seconds must be between 1 and 900 (Lambda's maximum).`,
+        `var.${name}_timeout_seconds >= ${minTimeoutSeconds} && var.${name}_timeout_seconds <= 900 && floor(var.${name}_timeout_seconds) == var.${name}_timeout_seconds`,
+        `${name}_timeout_seconds must be a whole number from ${minTimeoutSeconds} to 900 (Lambda's maximum).`,
       ),
       ephemeralStorageMb: number(
         `${name}_ephemeral_storage_mb`,
@@ -178,7 +249,12 @@ export function declareModuleVariables(
       ),
     },
     render: fn("render", "render"),
-    media: fn("media", "media"),
+    media: fn(
+      "media",
+      "media",
+      MEDIA_MIN_TIMEOUT_SECONDS,
+      " Also MEDIA_TIMEOUT_SECONDS (sources that could not finish in time are refused) and the TimeoutSeconds of the transcode and thumbnails tasks.",
+    ),
     api: fn("api", "API"),
     apiAuthType: string(
       "api_auth_type",
@@ -201,31 +277,93 @@ export function declareModuleVariables(
     ),
     apiCorsOrigins: list(
       "api_cors_origins",
-      "Origins allowed to call the API from a browser (CORS_ORIGINS). Empty: same origin only.",
+      'Origins allowed to call the API from a browser (CORS_ORIGINS), e.g. "https://app.example.com", or "*". Empty: same origin only.',
+      'alltrue([for origin in var.api_cors_origins : origin == "*" || can(regex("^https?://[^/?#* ]+$", origin))])',
+      'api_cors_origins must be "*" or origins like https://app.example.com (scheme and host, optional port, no path or trailing slash).',
     ),
-    transcriptionEngine: string(
-      "transcription_engine",
-      'Subtitles: "aws" (Amazon Transcribe) or "none".',
-      MODULE_DEFAULTS.transcriptionEngine,
-      {
-        condition: 'contains(["aws", "none"], var.transcription_engine)',
-        errorMessage: 'transcription_engine must be "aws" or "none".',
-      },
+    presignExpiresSeconds: number(
+      "presign_expires_seconds",
+      "Lifetime of the API's presigned S3 URLs (upload parts, project uploads, segment redirects, downloads), seconds (PRESIGN_EXPIRES_SECONDS).",
+      MODULE_DEFAULTS.presignExpiresSeconds,
+      `var.presign_expires_seconds >= 60 && var.presign_expires_seconds <= ${PRESIGN_MAX_SECONDS} && floor(var.presign_expires_seconds) == var.presign_expires_seconds`,
+      // URLs signed with the function's role credentials stop working when those expire anyway.
+      `presign_expires_seconds must be a whole number from 60 to ${PRESIGN_MAX_SECONDS} (12 hours, the longest a Lambda role's credentials last).`,
     ),
-    transcribeLanguage: string(
-      "transcribe_language",
-      "Amazon Transcribe language code.",
-      MODULE_DEFAULTS.transcribeLanguage,
-      {
-        condition: 'can(regex("^[a-z]{2}-[A-Z]{2}$", var.transcribe_language))',
-        errorMessage: "transcribe_language must look like en-US.",
-      },
-    ),
-    generateDash: bool(
-      "generate_dash",
-      "Write MPEG-DASH manifests besides HLS.",
-      MODULE_DEFAULTS.generateDash,
-    ),
+    mediaPipeline: {
+      transcriptionEngine: string(
+        "transcription_engine",
+        'Subtitles: "aws" (Amazon Transcribe) or "none" (TRANSCRIPTION_ENGINE).',
+        MEDIA_PIPELINE_DEFAULTS.transcriptionEngine,
+        {
+          condition: 'contains(["aws", "none"], var.transcription_engine)',
+          errorMessage: 'transcription_engine must be "aws" or "none".',
+        },
+      ),
+      transcribeLanguage: string(
+        "transcribe_language",
+        "Amazon Transcribe language code of the subtitles (TRANSCRIBE_LANGUAGE).",
+        MEDIA_PIPELINE_DEFAULTS.transcribeLanguage,
+        {
+          condition: 'can(regex("^[a-z]{2,3}-[A-Z]{2}$", var.transcribe_language))',
+          errorMessage: "transcribe_language must be a language code like en-US.",
+        },
+      ),
+      generateDash: bool(
+        "generate_dash",
+        "Write MPEG-DASH manifests besides HLS (GENERATE_DASH).",
+        MEDIA_PIPELINE_DEFAULTS.generateDash,
+      ),
+      generateSubtitles: bool(
+        "generate_subtitles",
+        'Generate WebVTT subtitles (GENERATE_SUBTITLES); always off when transcription_engine is "none".',
+        MEDIA_PIPELINE_DEFAULTS.generateSubtitles,
+      ),
+      thumbnailWidth: wholeNumber(
+        "thumbnail_width",
+        "Width of the poster and sprite thumbnails in pixels (THUMBNAIL_WIDTH).",
+        MEDIA_PIPELINE_DEFAULTS.thumbnailWidth,
+        32,
+        1920,
+      ),
+      spriteInterval: wholeNumber(
+        "sprite_interval",
+        "Seconds between sprite thumbnails (SPRITE_INTERVAL).",
+        MEDIA_PIPELINE_DEFAULTS.spriteInterval,
+        1,
+        3600,
+      ),
+      spriteRows: wholeNumber(
+        "sprite_rows",
+        "Rows of thumbnails per sprite sheet (SPRITE_ROWS).",
+        MEDIA_PIPELINE_DEFAULTS.spriteRows,
+        1,
+        50,
+      ),
+      spriteColumns: wholeNumber(
+        "sprite_columns",
+        "Columns of thumbnails per sprite sheet (SPRITE_COLUMNS).",
+        MEDIA_PIPELINE_DEFAULTS.spriteColumns,
+        1,
+        50,
+      ),
+      ladderJson: ladderVariable(scope),
+      encodePixelsPerSecond: wholeNumber(
+        "media_encode_pixels_per_second",
+        "Encoder throughput (width x height x fps summed over the ladder, per second) used to refuse sources the media function could not finish within its timeout (MEDIA_ENCODE_PIXELS_PER_SECOND).",
+        MEDIA_PIPELINE_DEFAULTS.encodePixelsPerSecond,
+        1_000_000,
+        10_000_000_000,
+      ),
+      x264Preset: string(
+        "media_x264_preset",
+        "x264 preset of the media encodes: faster presets trade size for speed (MEDIA_X264_PRESET).",
+        MEDIA_PIPELINE_DEFAULTS.x264Preset,
+        {
+          condition: `contains(${JSON.stringify(X264_PRESETS)}, var.media_x264_preset)`,
+          errorMessage: `media_x264_preset must be one of ${X264_PRESETS.join(", ")}.`,
+        },
+      ),
+    },
     runawayChunkInvocationsThreshold: number(
       "runaway_chunk_invocations_threshold",
       "Render invocations per 5 minutes above which the runaway alarm fires.",

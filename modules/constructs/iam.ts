@@ -1,5 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { Fn, type IResolvable, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 
 /** One IAM policy statement. Resources are ARNs (tokens allowed); never `s3:*`. */
@@ -18,6 +19,57 @@ export interface PolicyStatement {
  */
 export function policyJson(statements: PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** Statements included only when `when` holds: a literal, or a Terraform condition (Op.*). */
+export interface OptionalStatements {
+  readonly when: boolean | IResolvable;
+  readonly statements: PolicyStatement[];
+}
+
+/**
+ * A policy document whose optional parts depend on Terraform values: plain JSON when every condition
+ * is a literal, otherwise Terraform's `jsonencode` of the statements `concat`enated with `cond ? [...] : []`
+ * (so the result is always one valid policy, never one with an empty ARN in it). Built from HCL objects,
+ * not from JSON text inside an expression: CDKTF does not escape quotes in string literals there.
+ */
+export function conditionalPolicyJson(base: PolicyStatement[], optional: OptionalStatements[]): string {
+  if (optional.every((part) => typeof part.when === "boolean")) {
+    return policyJson([...base, ...optional.flatMap((part) => (part.when === true ? part.statements : []))]);
+  }
+  const parts = optional.map((part) =>
+    typeof part.when === "boolean"
+      ? part.when
+        ? expressionStatements(part.statements)
+        : []
+      : Fn.conditional(part.when, expressionStatements(part.statements), []),
+  );
+  return Token.asString(
+    Fn.jsonencode({ Version: "2012-10-17", Statement: Fn.concat([expressionStatements(base), ...parts]) }),
+  );
+}
+
+/**
+ * Statements for use inside a Terraform expression: a string with tokens inside (an ARN built from
+ * a bucket name) becomes `join("", [...])`, which CDKTF renders without its "escape sequences inside
+ * built-in functions" warning.
+ */
+function expressionStatements(statements: PolicyStatement[]): unknown[] {
+  const value = (text: string): unknown => {
+    if (!Token.isUnresolved(text)) return text;
+    const parts = Tokenization.reverseString(text).join({
+      join: (left: unknown, right: unknown) => [...(Array.isArray(left) ? left : [left]), right],
+    }) as unknown;
+    return Array.isArray(parts) ? Fn.join("", parts) : parts;
+  };
+  const deep = (node: unknown): unknown => {
+    if (typeof node === "string") return value(node);
+    if (Array.isArray(node)) return node.map(deep);
+    if (typeof node === "object" && node !== null)
+      return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, deep(inner)]));
+    return node;
+  };
+  return statements.map(deep);
 }
 
 /** An IAM role assumed by one AWS service, with inline policies added through `allow`. */

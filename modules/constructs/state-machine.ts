@@ -16,7 +16,8 @@ export class WorkflowStateMachine extends Construct {
     id: string,
     props: {
       name: string;
-      definition: object;
+      /** An ASL object, or its JSON text (numbers may be Terraform interpolations). */
+      definition: object | string;
       functionArns: string[];
       logRetentionDays: number;
       tags: Record<string, string>;
@@ -65,7 +66,7 @@ export class WorkflowStateMachine extends Construct {
       name: props.name,
       type: "STANDARD",
       roleArn: this.role.arn,
-      definition: JSON.stringify(props.definition),
+      definition: typeof props.definition === "string" ? props.definition : JSON.stringify(props.definition),
       tracingConfiguration: { enabled: true },
       loggingConfiguration: {
         level: "ERROR",

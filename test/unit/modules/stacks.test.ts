@@ -1,7 +1,9 @@
 import { TerraformStack, Testing } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
+import { API_DEFAULTS, readApiConfig } from "../../../handlers/api/config.js";
 import { LAMBDA_RUNTIME_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from "../../../handlers/contracts/errors.js";
 import { STACK_OUTPUTS } from "../../../handlers/contracts/stack-outputs.js";
+import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS, readMediaConfig } from "../../../handlers/media/config.js";
 import { HyperframesModule } from "../../../modules/hyperframes-module.js";
 import { HyperframesModuleStack, HyperframesRootStack } from "../../../modules/stacks.js";
 import { FAKE_ZIPS, resourcesOf, type Statement, type SynthJson, statementsOf } from "./fake-zips.js";
@@ -16,6 +18,12 @@ const synthStack = (kind: "module" | "root"): SynthJson => {
       ? new HyperframesModuleStack(app, "m", FAKE_ZIPS)
       : new HyperframesRootStack(app, "r", FAKE_ZIPS);
   return JSON.parse(Testing.synth(stack)) as SynthJson;
+};
+
+const FAKE_ZIPS_PLAIN = {
+  render: { source: "render.zip", sha256: "1".repeat(64), sourceCodeHash: "a" },
+  media: { source: "media.zip", sha256: "2".repeat(64), sourceCodeHash: "b" },
+  api: { source: "api.zip", sha256: "3".repeat(64), sourceCodeHash: "c" },
 };
 
 const plainModule = (): SynthJson =>
@@ -61,7 +69,9 @@ describe("module stack (Terraform module)", () => {
     const variables = Object.entries(synth.variable ?? {});
     expect(variables.length).toBeGreaterThan(20);
     for (const [name, variable] of variables) {
-      expect(variable.type, name).toMatch(/^(string|number|bool|list\(string\)|map\(string\))$/);
+      expect(variable.type, name).toMatch(
+        /^(string|number|bool|list\(string\)|map\(string\)|list\(object\(.*\)\))$/,
+      );
       expect(variable.description, name).toMatch(/\w{3}/);
     }
     for (const name of [
@@ -70,9 +80,19 @@ describe("module stack (Terraform module)", () => {
       "render_timeout_seconds",
       "api_auth_type",
       "kms_key_arn",
+      "presign_expires_seconds",
+      "api_cors_origins",
+      "thumbnail_width",
+      "sprite_interval",
+      "sprite_rows",
+      "sprite_columns",
+      "media_encode_pixels_per_second",
+      "media_x264_preset",
+      "transcribe_language",
     ]) {
       expect(synth.variable?.[name]?.validation, name).toHaveLength(1);
     }
+    expect(synth.variable?.ladder?.validation?.length).toBeGreaterThanOrEqual(4);
     expect(synth.variable?.force_destroy?.default).toBe(false);
   });
 
@@ -213,18 +233,138 @@ describe("HyperframesModule contracts", () => {
           variables: Record<string, string>;
         }
       ).variables;
-    expect(Object.keys(env("media"))).toEqual(
-      expect.arrayContaining(["BUCKET_NAME", "MEDIA_STATE_MACHINE_ARN", "TRANSCRIPTION_ENGINE"]),
+    expect(Object.keys(env("media")).sort()).toEqual(
+      [
+        "BUCKET_NAME",
+        "MEDIA_STATE_MACHINE_ARN",
+        "TRANSCRIPTION_ENGINE",
+        "TRANSCRIBE_LANGUAGE",
+        "GENERATE_DASH",
+        "GENERATE_SUBTITLES",
+        "THUMBNAIL_WIDTH",
+        "SPRITE_INTERVAL",
+        "SPRITE_ROWS",
+        "SPRITE_COLUMNS",
+        "LADDER",
+        "MEDIA_TIMEOUT_SECONDS",
+        "MEDIA_ENCODE_PIXELS_PER_SECOND",
+        "MEDIA_X264_PRESET",
+      ].sort(),
     );
-    expect(Object.keys(env("api"))).toEqual(
-      expect.arrayContaining([
+    // The handler reads the module's defaults back as its own defaults.
+    expect(readMediaConfig(env("media"))).toMatchObject({
+      ...MEDIA_CONFIG_DEFAULTS,
+      ladder: [...DEFAULT_LADDER],
+      generateSubtitles: true,
+    });
+    expect(Object.keys(env("api")).sort()).toEqual(
+      [
         "BUCKET_NAME",
         "RENDER_STATE_MACHINE_ARN",
-        "MEDIA_STATE_MACHINE_ARN",
         "API_TOKEN_PARAMETER",
         "API_AUTH_MODE",
-      ]),
+        "CORS_ORIGINS",
+        "PRESIGN_EXPIRES_SECONDS",
+      ].sort(),
     );
+    expect(readApiConfig(env("api"))).toMatchObject({
+      authMode: "token",
+      corsOrigins: [],
+      presignExpiresSeconds: API_DEFAULTS.presignExpiresSeconds,
+    });
+  });
+
+  it("gives the media function, MEDIA_TIMEOUT_SECONDS and the heavy media tasks one timeout", () => {
+    const custom = JSON.parse(
+      Testing.synthScope((scope) => {
+        new HyperframesModule(scope, "hf", {
+          namePrefix: "test",
+          media: { timeoutSeconds: 600 },
+          mediaPipeline: {
+            generateDash: false,
+            generateSubtitles: false,
+            thumbnailWidth: 240,
+            spriteInterval: 5,
+            spriteRows: 4,
+            spriteColumns: 6,
+            ladderJson: JSON.stringify([
+              { name: "540p", height: 540, videoBitrate: 1_800_000, audioBitrate: 96_000 },
+            ]),
+            transcribeLanguage: "fr-FR",
+            encodePixelsPerSecond: 20_000_000,
+            x264Preset: "faster",
+          },
+          presignExpiresSeconds: 300,
+          apiCorsOrigins: ["https://app.example.com"],
+          apiAuthType: "AWS_IAM",
+          zips: FAKE_ZIPS_PLAIN,
+        });
+      }),
+    ) as SynthJson;
+    const fn = (name: string) =>
+      resourcesOf(custom, "aws_lambda_function").find((f) => f.function_name === `test-${name}`) as {
+        timeout: number;
+        environment: { variables: Record<string, string> };
+      };
+    const media = fn("media");
+    expect(media.timeout).toBe(600);
+    const config = readMediaConfig(media.environment.variables);
+    expect(config).toMatchObject({
+      mediaTimeoutSeconds: 600,
+      generateDash: false,
+      generateSubtitles: false,
+      thumbnailWidth: 240,
+      spriteInterval: 5,
+      spriteRows: 4,
+      spriteColumns: 6,
+      ladder: [{ name: "540p", height: 540, videoBitrate: 1_800_000, audioBitrate: 96_000 }],
+      transcribeLanguage: "fr-FR",
+      encodePixelsPerSecond: 20_000_000,
+      x264Preset: "faster",
+    });
+    const machine = resourcesOf(custom, "aws_sfn_state_machine").find((m) => m.name === "test-media");
+    const states = (
+      JSON.parse(String(machine?.definition)) as {
+        States: Record<string, { Type: string; TimeoutSeconds?: number }>;
+      }
+    ).States;
+    const timeouts = Object.values(states).flatMap((state) =>
+      state.TimeoutSeconds === undefined ? [] : [state.TimeoutSeconds],
+    );
+    expect(timeouts.filter((t) => t === 600)).toHaveLength(2);
+    expect(Math.max(...timeouts)).toBe(600);
+    expect(readApiConfig(fn("api").environment.variables)).toMatchObject({
+      authMode: "iam",
+      corsOrigins: ["https://app.example.com"],
+      presignExpiresSeconds: 300,
+    });
+  });
+
+  it("passes Terraform variables through to the timeouts, env and the state machines' TimeoutSeconds", () => {
+    const synth = synthStack("module");
+    const functions = resourcesOf(synth, "aws_lambda_function") as {
+      function_name: string;
+      timeout: string;
+      environment: { variables: Record<string, string> };
+    }[];
+    const media = functions.find((f) => f.timeout === tf("var.media_timeout_seconds"));
+    expect(media?.environment.variables.MEDIA_TIMEOUT_SECONDS).toBe(tf("var.media_timeout_seconds"));
+    expect(media?.environment.variables.LADDER).toContain("var.ladder");
+    expect(media?.environment.variables.SPRITE_INTERVAL).toBe(tf("var.sprite_interval"));
+    const definitions = resourcesOf(synth, "aws_sfn_state_machine").map((m) => String(m.definition));
+    const mediaDefinition = definitions.find((d) => d.includes("transcribe")) ?? "";
+    expect(mediaDefinition.match(/"TimeoutSeconds":\$\{var\.media_timeout_seconds\}/g)).toHaveLength(2);
+    const renderDefinition = definitions.find((d) => !d.includes("transcribe")) ?? "";
+    expect(
+      renderDefinition.match(/"TimeoutSeconds":\$\{\(var\.render_timeout_seconds \+ 30\)\}/g),
+    ).toHaveLength(3);
+    // With every number substituted, the definition is JSON again.
+    const substituted = mediaDefinition.replaceAll(tf("var.media_timeout_seconds"), "900");
+    expect(() => JSON.parse(substituted)).not.toThrow();
+    const operator = String(synth.output?.operator_policy_json?.value);
+    expect(operator).toMatch(/^\$\{jsonencode\(/);
+    expect(operator).toContain('(length(var.kms_key_arn) >= 1) ? [{"Sid" = "BucketKey"');
+    expect(operator).toContain('(var.api_auth_type != "AWS_IAM") ? [{"Sid" = "ReadApiToken"');
   });
 
   it("triggers the media function from uploads/ only", () => {
