@@ -7,7 +7,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.{ts,tsx}"], testTimeout: 20_000 },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.{ts,tsx}"],
+          testTimeout: 20_000,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
@@ -16,8 +21,10 @@ export default defineConfig({
           include: ["test/integration/**/*.test.{ts,tsx}"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
-          // Real renders and encodes saturate both cores: one file at a time keeps timings sane.
+          // Real renders and encodes saturate both cores: one file at a time, and not alongside e2e
+          // (groups run one after another), so a heavy file never competes with another for the cores.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -28,6 +35,7 @@ export default defineConfig({
           testTimeout: 900_000,
           hookTimeout: 600_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
