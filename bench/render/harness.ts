@@ -16,6 +16,7 @@ import type {
 import { s3ClientOptions } from "../../handlers/contracts/s3-client-options.js";
 import { compositionSizeFromHtml, DEFAULT_FPS } from "../../handlers/render/composition-defaults.js";
 import type { RenderHandler } from "../../handlers/render/handler.js";
+import { CHUNK_CAPTURE_ENV_DEFAULTS, withChunkCaptureDefaults } from "../../handlers/render/runtime.js";
 import { mapLimit } from "../../handlers/render/s3-transport.js";
 import { ffmpegPath, ffprobePath } from "../../handlers/shared/binaries.js";
 
@@ -168,7 +169,11 @@ export async function producerConfigFor(projectDir: string, chunkSize: number) {
   };
 }
 
-/** The producer's own distributed run on local paths: planV2 -> renderChunkV2 x N -> assembleV2. */
+/**
+ * The producer's own distributed run on local paths: planV2 -> renderChunkV2 x N -> assembleV2. Chunks
+ * render with the handler's capture-worker settings (withChunkCaptureDefaults: one Chromium per chunk
+ * unless the env says otherwise), so both sides capture a chunk the same way.
+ */
 export async function runProducerDirect(
   projectDir: string,
   chunkSize: number,
@@ -182,7 +187,7 @@ export async function runProducerDirect(
   const shas: string[] = [];
   for (let index = 0; index < plan.chunkCount; index++) {
     const path = join(workDir, `chunk-${index}.mp4`);
-    shas.push((await renderChunkV2(planDir, index, path)).sha256);
+    shas.push((await withChunkCaptureDefaults(() => renderChunkV2(planDir, index, path))).sha256);
     chunkPaths.push(path);
   }
   await assembleV2(planDir, chunkPaths, out);
@@ -222,17 +227,29 @@ export function planContentDigests(manifest: { artifacts: Array<{ path: string; 
   );
 }
 
-/** The producer's in-process render (createRenderJob + executeRenderJob), in beginframe mode. */
+/**
+ * The producer's in-process render (createRenderJob + executeRenderJob), in beginframe mode, with the
+ * producer's OWN capture-worker sizing: the variables the render handler sets for its chunks
+ * (CHUNK_CAPTURE_ENV_DEFAULTS) are cleared for the run and restored after, so an override meant for the
+ * chunks does not slow the baseline down and ratios against it stay honest.
+ */
 export async function renderInProcess(projectDir: string, out: string): Promise<void> {
-  const previous = process.env.PRODUCER_FORCE_SCREENSHOT;
-  process.env.PRODUCER_FORCE_SCREENSHOT = "false";
+  const overrides: Record<string, string | undefined> = { PRODUCER_FORCE_SCREENSHOT: "false" };
+  for (const key of Object.keys(CHUNK_CAPTURE_ENV_DEFAULTS)) overrides[key] = undefined;
+  const previous = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
   try {
     const { createRenderJob, executeRenderJob } = await import("@hyperframes/producer");
     const job = createRenderJob({ fps: DEFAULT_FPS, quality: "standard", format: "mp4" });
     await executeRenderJob(job, projectDir, out);
   } finally {
-    if (previous === undefined) delete process.env.PRODUCER_FORCE_SCREENSHOT;
-    else process.env.PRODUCER_FORCE_SCREENSHOT = previous;
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
 }
 

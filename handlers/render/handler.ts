@@ -31,7 +31,13 @@ import {
 } from "./producer-api.js";
 import { mapProducerError } from "./producer-errors.js";
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, extractProjectArchive } from "./project-archive.js";
-import { type LambdaContextLike, prepareProducerRuntime, withDeadline, withTempDir } from "./runtime.js";
+import {
+  type LambdaContextLike,
+  prepareProducerRuntime,
+  withChunkCaptureDefaults,
+  withDeadline,
+  withTempDir,
+} from "./runtime.js";
 import { downloadToFile, mapLimit, putBytes, uploadFile } from "./s3-transport.js";
 
 /**
@@ -319,7 +325,8 @@ export function makeRenderHandler(deps: RenderHandlerDeps): RenderHandler {
     const output = join(tmp, `chunk.${extension}`);
     let result: Awaited<ReturnType<ProducerApi["renderChunkV2"]>>;
     try {
-      result = await api.renderChunkV2(planDir, event.ChunkIndex, output);
+      // One capture worker (one Chromium) per chunk unless the env overrides it: see runtime.ts.
+      result = await withChunkCaptureDefaults(() => api.renderChunkV2(planDir, event.ChunkIndex, output));
     } catch (err) {
       throw mapProducerError(
         signal.aborted

@@ -26,6 +26,71 @@ export async function prepareProducerRuntime(env: NodeJS.ProcessEnv = process.en
   }
 }
 
+/**
+ * Defaults for the producer's capture parallelism inside ONE chunk. The producer sizes its capture
+ * workers (one Chromium each) from the CPU count and these two variables, read from process.env when
+ * renderChunkV2 starts: under 60 frames 1 worker, from PRODUCER_MIN_PARALLEL_FRAMES (default 120) frames
+ * a floor of 2. At our default chunkSize (240) every chunk would run 2 Chromiums (plus a probe boot), and
+ * with chunks already running in parallel (the Map) that oversubscribes the cores. So a chunk gets one
+ * capture worker: PRODUCER_MAX_WORKERS caps the worker count, and a PRODUCER_MIN_PARALLEL_FRAMES above
+ * any chunk size (RENDER_LIMITS.maxChunkSize) removes the floor of 2 (the cap alone does not). A value
+ * already in the env (non-empty) wins. Neither is part of the plan (its runtime env snapshot covers only
+ * PRODUCER_RUNTIME_* / PRODUCER_RENDER_*), so the plan hash does not depend on them.
+ */
+export const CHUNK_CAPTURE_ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
+  PRODUCER_MAX_WORKERS: "1",
+  PRODUCER_MIN_PARALLEL_FRAMES: "100000",
+});
+
+interface ScopedDefaults {
+  active: number;
+  /** The keys this scope filled, with the value it wrote. */
+  applied: Map<string, string>;
+}
+const scopes = new WeakMap<NodeJS.ProcessEnv, ScopedDefaults>();
+
+/**
+ * Runs `work` with `defaults` filled into `env` where a key is unset or empty, and removes exactly those
+ * fills afterwards, so nothing else in the process (e.g. an in-process render) sees them. Overlapping
+ * calls on one env (concurrent chunks in one process) share the fills; the last one out removes them. A
+ * key changed meanwhile by someone else is left alone.
+ */
+export async function withEnvDefaults<T>(
+  defaults: Readonly<Record<string, string>>,
+  work: () => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
+  let scope = scopes.get(env);
+  if (!scope) {
+    scope = { active: 0, applied: new Map() };
+    scopes.set(env, scope);
+  }
+  for (const [key, value] of Object.entries(defaults)) {
+    if (env[key] === undefined || env[key] === "") {
+      env[key] = value;
+      scope.applied.set(key, value);
+    }
+  }
+  scope.active++;
+  try {
+    return await work();
+  } finally {
+    scope.active--;
+    if (scope.active === 0) {
+      for (const [key, value] of scope.applied) {
+        if (env[key] === value) delete env[key];
+      }
+      scope.applied.clear();
+    }
+  }
+}
+
+/** `work` with one capture worker per chunk unless the env says otherwise (CHUNK_CAPTURE_ENV_DEFAULTS). */
+export const withChunkCaptureDefaults = <T>(
+  work: () => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> => withEnvDefaults(CHUNK_CAPTURE_ENV_DEFAULTS, work, env);
+
 /** Runs `work` in a fresh temp folder that is removed afterwards, whatever happens. */
 export async function withTempDir<T>(
   root: string | undefined,

@@ -56,9 +56,18 @@ function fakeBucket() {
 /** A producer stand-in with the v2 layout: plan.json + artifacts/sha256/xx/<sha>; chunks hash their index. */
 function fakeProducer(options: { totalFrames?: number; validate?: (config: object) => void } = {}) {
   const calls: string[] = [];
+  /** The capture-worker variables as each producer call saw them (the real producer reads them then). */
+  const captureEnv: Array<{ call: string; maxWorkers?: string; minParallelFrames?: string }> = [];
+  const seeEnv = (call: string) =>
+    captureEnv.push({
+      call,
+      maxWorkers: process.env.PRODUCER_MAX_WORKERS,
+      minParallelFrames: process.env.PRODUCER_MIN_PARALLEL_FRAMES,
+    });
   const producer: ProducerApi = {
     async planV2(_projectDir, config, planDir) {
       calls.push("plan");
+      seeEnv("plan");
       const totalFrames = options.totalFrames ?? 60;
       const chunkCount = Math.ceil(totalFrames / (config.chunkSize ?? 240));
       const blobs = {
@@ -97,12 +106,14 @@ function fakeProducer(options: { totalFrames?: number; validate?: (config: objec
     },
     async renderChunkV2(planDir, chunkIndex, out) {
       calls.push(`chunk${chunkIndex}`);
+      seeEnv(`chunk${chunkIndex}`);
       expect(await readdir(join(planDir, "artifacts", "sha256"))).not.toHaveLength(0);
       await writeFile(out, `chunk ${chunkIndex}`);
       return { sha256: sha(`chunk ${chunkIndex}`), framesEncoded: 15 };
     },
     async assembleV2(_planDir, chunkPaths, out) {
       calls.push("assemble");
+      seeEnv("assemble");
       const bodies = await Promise.all(chunkPaths.map((path) => readFile(path, "utf8")));
       await writeFile(out, bodies.join("|"));
       return { framesEncoded: 60, fileSize: bodies.join("|").length };
@@ -119,7 +130,7 @@ function fakeProducer(options: { totalFrames?: number; validate?: (config: objec
     },
     isPlanAudioArtifactPath: (path) => path === "audio.m4a",
   };
-  return { producer, calls };
+  return { producer, calls, captureEnv };
 }
 
 let tmpRoot: string;
@@ -297,6 +308,73 @@ describe("render handler", () => {
     const err = await rejection(handler(planEvent(), { getRemainingTimeInMillis: () => 5_300 }));
     expect(err.name).toBe("INVOCATION_TIMEOUT");
     expect(await readdir(tmpRoot)).toEqual([]);
+  });
+});
+
+describe("capture workers per chunk", () => {
+  const KEYS = ["PRODUCER_MAX_WORKERS", "PRODUCER_MIN_PARALLEL_FRAMES"] as const;
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    saved = Object.fromEntries(KEYS.map((key) => [key, process.env[key]]));
+    for (const key of KEYS) delete process.env[key];
+  });
+  afterEach(() => {
+    for (const key of KEYS) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  it("renders every chunk with one capture worker when the env sets nothing, and only renderChunk sees it", async () => {
+    const { handler, planEvent, captureEnv } = setup();
+    const plan = (await handler(planEvent())) as PlanResult;
+    // Chunks of one job at once in one process (as the parity test runs them).
+    await Promise.all(Array.from({ length: plan.ChunkCount }, (_, i) => handler(chunkEvent(plan, i))));
+    await handler(assembleEvent(plan));
+    const byCall = Object.fromEntries(captureEnv.map(({ call, ...env }) => [call, env]));
+    for (let i = 0; i < plan.ChunkCount; i++) {
+      expect(byCall[`chunk${i}`]).toEqual({ maxWorkers: "1", minParallelFrames: "100000" });
+    }
+    expect(byCall.plan).toEqual({ maxWorkers: undefined, minParallelFrames: undefined });
+    expect(byCall.assemble).toEqual({ maxWorkers: undefined, minParallelFrames: undefined });
+    // Nothing is left behind for other code in the process (e.g. an in-process render).
+    expect(KEYS.map((key) => process.env[key])).toEqual([undefined, undefined]);
+  });
+
+  it("keeps values the env sets: each variable on its own", async () => {
+    process.env.PRODUCER_MAX_WORKERS = "3";
+    process.env.PRODUCER_MIN_PARALLEL_FRAMES = "150";
+    const both = setup();
+    const plan = (await both.handler(both.planEvent())) as PlanResult;
+    await both.handler(chunkEvent(plan, 0));
+    expect(both.captureEnv.find((seen) => seen.call === "chunk0")).toEqual({
+      call: "chunk0",
+      maxWorkers: "3",
+      minParallelFrames: "150",
+    });
+    expect(KEYS.map((key) => process.env[key])).toEqual(["3", "150"]);
+
+    delete process.env.PRODUCER_MIN_PARALLEL_FRAMES;
+    const one = setup();
+    const plan2 = (await one.handler(one.planEvent())) as PlanResult;
+    await one.handler(chunkEvent(plan2, 1));
+    expect(one.captureEnv.find((seen) => seen.call === "chunk1")).toEqual({
+      call: "chunk1",
+      maxWorkers: "3",
+      minParallelFrames: "100000",
+    });
+    expect(KEYS.map((key) => process.env[key])).toEqual(["3", undefined]);
+  });
+
+  it("removes its defaults when the producer fails", async () => {
+    const { handler, planEvent, producer } = setup();
+    const plan = (await handler(planEvent())) as PlanResult;
+    producer.renderChunkV2 = async () => {
+      expect(process.env.PRODUCER_MAX_WORKERS).toBe("1");
+      throw new Error("Target closed");
+    };
+    expect((await rejection(handler(chunkEvent(plan, 0)))).name).toBe("BROWSER_CRASHED");
+    expect(KEYS.map((key) => process.env[key])).toEqual([undefined, undefined]);
   });
 });
 
