@@ -211,7 +211,7 @@ function treeRssKb(pid: number): number {
 }
 
 /** A 30 s 720p composition: moving tiles, a counter and a headline, all on one GSAP timeline. */
-async function writeComposition(dir: string, seconds: number): Promise<void> {
+export async function writeComposition(dir: string, seconds: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   await copyFile(
     resolve(import.meta.dirname, "../../fixtures/compositions/title-card/gsap.min.js"),
