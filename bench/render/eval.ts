@@ -182,6 +182,8 @@ export async function main(args: string[]): Promise<void> {
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  // Machine load before this run adds its own (2 shared cores: wall times are only comparable within a run).
+  const loadAtStart = round(loadavg()[0] ?? 0);
   const scratch = await mkdtemp(join(tmpdir(), "render-eval-"));
   // Locally: a fresh local cloud in a temp data folder (never someone's running instance).
   const env: NodeJS.ProcessEnv = { ...process.env, HYPERFRAMES_HOME: join(scratch, "local-cloud") };
@@ -245,7 +247,7 @@ export async function main(args: string[]): Promise<void> {
 
     const document = {
       measuredAt: new Date().toISOString(),
-      loadAverage1m: round(loadavg()[0] ?? 0),
+      loadAverage1mAtStart: loadAtStart,
       runs: {
         [target]: {
           fixture: options.fixture,
