@@ -39,11 +39,6 @@ export class TmuxSession {
     return this.tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", this.name);
   }
 
-  /** The visible screen and everything scrolled above it. */
-  captureWithScrollback(): string {
-    return this.tmux("capture-pane", "-p", "-S", "-", "-t", this.name);
-  }
-
   send(...keys: string[]): void {
     this.tmux("send-keys", "-t", this.name, ...keys);
   }
