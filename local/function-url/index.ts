@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { LOCAL_ACCOUNT_ID } from "../discovery.js";
+import { listenOnLoopback } from "../loopback-server.js";
 
 /**
  * A Lambda Function URL on 127.0.0.1: each HTTP request becomes a payload format 2.0 event, the handler's
@@ -271,21 +271,6 @@ export async function startFunctionUrlServer(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${host}:${address.port}`;
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const listener = await listenOnLoopback(server, options.port, host);
+  return { url: listener.endpoint, stop: listener.close };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../loopback-server.js";
 import { functionNameOf } from "../sfn/engine.js";
 import { InvocationError, type InvokeOptions } from "../workers/worker-pool.js";
 
@@ -189,17 +189,5 @@ export async function startLambdaApiServer(invoker: LambdaInvoker, port = 0): Pr
     void handleLambdaRequest(invoker, req, res);
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, port);
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../loopback-server.js";
 import { SfnApiError, type StepFunctionsEngine } from "./engine.js";
 import type { ExecutionRecord } from "./execution-store.js";
 import type { StoredHistoryEvent } from "./history.js";
@@ -177,17 +177,5 @@ export async function startSfnApiServer(engine: StepFunctionsEngine, port = 0): 
     void handleSfnRequest(engine, req, res);
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, port);
 }

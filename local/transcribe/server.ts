@@ -1,6 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -11,6 +10,7 @@ import { runFfmpeg } from "../../handlers/media/ffmpeg/run.js";
 import { downloadToFile } from "../../handlers/media/storage.js";
 import { ffmpegPath } from "../../handlers/shared/binaries.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../discovery.js";
+import { listenOnLoopback } from "../loopback-server.js";
 import {
   POCKETSPHINX_BINARY,
   type PocketsphinxOptions,
@@ -208,16 +208,11 @@ export async function startLocalTranscribe(options: LocalTranscribeOptions): Pro
     }
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server, options.port, options.host);
   return {
-    endpoint: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
+    endpoint: listener.endpoint,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
       await queue.catch(() => undefined);
       s3.destroy();
     },
