@@ -8,10 +8,12 @@ import S3rver from "s3rver";
 import { create as createTar } from "tar";
 import { parseS3Uri, projectKey, s3Uri } from "../../handlers/contracts/bucket-layout.js";
 import type { RenderConfigInput } from "../../handlers/contracts/render-config.js";
-import type {
-  AssembleResult,
-  PlanResult,
-  RenderChunkResult,
+import {
+  type AssembleResult,
+  assembleEventFor,
+  type PlanResult,
+  type RenderChunkResult,
+  renderChunkEventFor,
 } from "../../handlers/contracts/render-events.js";
 import { s3ClientOptions } from "../../handlers/contracts/s3-client-options.js";
 import { compositionSizeFromHtml, DEFAULT_FPS } from "../../handlers/render/composition-defaults.js";
@@ -112,30 +114,10 @@ export async function runPipeline(options: {
   const chunks = await mapLimit(
     indexes,
     options.chunkConcurrency,
-    async (index) =>
-      (await handler({
-        Action: "renderChunk",
-        PlanProtocol: "v2",
-        PlanHash: plan.PlanHash,
-        ChunkIndex: index,
-        ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
-        Format: plan.Format,
-        PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
-        PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
-      })) as RenderChunkResult,
+    async (index) => (await handler(renderChunkEventFor(plan, index))) as RenderChunkResult,
   );
   const t2 = Date.now();
-  const assemble = (await handler({
-    Action: "assemble",
-    PlanProtocol: "v2",
-    PlanHash: plan.PlanHash,
-    PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
-    PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
-    OutputS3Uri: outputUri,
-    Format: plan.Format,
-    ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
-    ChunkCount: plan.ChunkCount,
-  })) as AssembleResult;
+  const assemble = (await handler(assembleEventFor(plan, outputUri))) as AssembleResult;
   const t3 = Date.now();
   const object = await s3.client.send(
     new GetObjectCommand({ Bucket: s3.bucket, Key: `outputs/${jobId}/out.${plan.Format}` }),

@@ -6,10 +6,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { s3Uri } from "../../handlers/contracts/bucket-layout.js";
 import { RENDER_LIMITS } from "../../handlers/contracts/render-config.js";
-import type {
-  AssembleResult,
-  PlanResult,
-  RenderChunkResult,
+import {
+  type AssembleResult,
+  assembleEventFor,
+  type PlanResult,
+  type RenderChunkResult,
+  renderChunkEventFor,
 } from "../../handlers/contracts/render-events.js";
 import { makeRenderHandler } from "../../handlers/render/handler.js";
 import { prepareProducerRuntime } from "../../handlers/render/runtime.js";
@@ -112,32 +114,13 @@ async function distributed(s3: LocalS3, projectUri: string, workers: number, out
     Array.from({ length: plan.ChunkCount }, (_, i) => i),
     workers,
     async (index) => {
-      const { result, peakRssMb } = await runWorker(s3, {
-        Action: "renderChunk",
-        PlanProtocol: "v2",
-        PlanHash: plan.PlanHash,
-        ChunkIndex: index,
-        ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
-        Format: plan.Format,
-        PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
-        PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
-      });
+      const { result, peakRssMb } = await runWorker(s3, renderChunkEventFor(plan, index));
       peaks.push(peakRssMb);
       return result as RenderChunkResult;
     },
   );
   const t2 = Date.now();
-  const assembled = (await handler({
-    Action: "assemble",
-    PlanProtocol: "v2",
-    PlanHash: plan.PlanHash,
-    PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
-    PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
-    OutputS3Uri: outputUri,
-    Format: plan.Format,
-    ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
-    ChunkCount: plan.ChunkCount,
-  })) as AssembleResult;
+  const assembled = (await handler(assembleEventFor(plan, outputUri))) as AssembleResult;
   const t3 = Date.now();
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
   const object = await s3.client.send(

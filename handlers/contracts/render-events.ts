@@ -136,3 +136,28 @@ export interface AssembleResult {
 }
 
 export type RenderResult = PlanResult | RenderChunkResult | AssembleResult;
+
+/** The RenderChunk event for chunk `chunkIndex` of a plan: what the state machine's Map ItemSelector builds. */
+export const renderChunkEventFor = (plan: PlanResult, chunkIndex: number): RenderChunkEvent => ({
+  Action: "renderChunk",
+  PlanProtocol: "v2",
+  PlanHash: plan.PlanHash,
+  ChunkIndex: chunkIndex,
+  ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
+  Format: plan.Format,
+  PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
+  PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
+});
+
+/** The Assemble event for a plan: chunks found by prefix and count, as the state machine sends it. */
+export const assembleEventFor = (plan: PlanResult, outputS3Uri: string): AssembleEvent => ({
+  Action: "assemble",
+  PlanProtocol: "v2",
+  PlanHash: plan.PlanHash,
+  PlanV2ManifestS3Uri: plan.PlanV2ManifestS3Uri,
+  PlanV2ArtifactS3Prefix: plan.PlanV2ArtifactS3Prefix,
+  OutputS3Uri: outputS3Uri,
+  Format: plan.Format,
+  ChunkOutputS3Prefix: plan.ChunkOutputS3Prefix,
+  ChunkCount: plan.ChunkCount,
+});
