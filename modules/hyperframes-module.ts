@@ -12,6 +12,7 @@ import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
 import { API_DEFAULTS } from "../handlers/api/config.js";
 import { PREFIXES } from "../handlers/contracts/bucket-layout.js";
+import { FUNCTION_SIZES } from "../handlers/contracts/function-sizes.js";
 import { ENV } from "../handlers/contracts/handler-environment.js";
 import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS } from "../handlers/media/config.js";
 import { AccountContext } from "./constructs/account.js";
@@ -101,26 +102,22 @@ export const MEDIA_PIPELINE_DEFAULTS: MediaPipelineSettings = {
 };
 
 export const FUNCTION_DEFAULTS: Readonly<Record<"render" | "media" | "api", FunctionSettings>> = {
-  // Render workers are CPU-bound (Chromium + x264): Lambda scales CPU with memory, 10,240 MB is 6 vCPUs.
   render: {
-    memoryMb: 10240,
-    timeoutSeconds: 900,
+    ...FUNCTION_SIZES.render,
     ephemeralStorageMb: 10240,
     reservedConcurrency: -1,
     logRetentionDays: 30,
     layerArns: [],
   },
   media: {
-    memoryMb: 3008,
-    timeoutSeconds: 900,
+    ...FUNCTION_SIZES.media,
     ephemeralStorageMb: 10240,
     reservedConcurrency: -1,
     logRetentionDays: 30,
     layerArns: [],
   },
   api: {
-    memoryMb: 512,
-    timeoutSeconds: 30,
+    ...FUNCTION_SIZES.api,
     ephemeralStorageMb: 512,
     reservedConcurrency: -1,
     logRetentionDays: 30,

@@ -1,6 +1,7 @@
 // The contracts every part agrees on. Change one only with the reason written next to it.
 export * from "./bucket-layout.js";
 export * from "./errors.js";
+export * from "./function-sizes.js";
 export * from "./handler-environment.js";
 export * from "./ids.js";
 export * from "./job-status.js";

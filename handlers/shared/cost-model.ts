@@ -9,6 +9,10 @@
  * same work would cost on AWS. Pure functions only: no SDK, no clock, no I/O.
  */
 
+import { FUNCTION_SIZES, type FunctionName } from "../contracts/function-sizes.js";
+
+export type { FunctionName };
+
 export const PRICES = {
   /** Lambda compute, x86_64, per GB-second (1 GB = 1,024 MB). */
   lambdaPerGbSecond: 0.0000166667,
@@ -53,8 +57,11 @@ export interface CostBreakdown {
 }
 
 /** Memory (MB) the functions run with unless told otherwise (the module's defaults). */
-export const DEFAULT_MEMORY_MB = { render: 3008, media: 3008, api: 512 } as const;
-export type FunctionName = keyof typeof DEFAULT_MEMORY_MB;
+export const DEFAULT_MEMORY_MB: Readonly<Record<FunctionName, number>> = {
+  render: FUNCTION_SIZES.render.memoryMb,
+  media: FUNCTION_SIZES.media.memoryMb,
+  api: FUNCTION_SIZES.api.memoryMb,
+};
 
 /**
  * Per-frame time model of the render function. Defaults are from measurements on this project's
