@@ -1,19 +1,21 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { FUNCTION_SIZES } from "../handlers/contracts/function-sizes.js";
 import { LOCAL_FUNCTION_NAMES, type LocalFunctionName } from "./discovery.js";
 import type { LocalFunctionConfig } from "./workers/worker-pool.js";
 
 /**
  * The local cloud's functions: `handlers/<name>/index.ts`, with the Lambda settings the module deploys
- * them with (timeout and memory), so local runs meet the same limits.
+ * them with (timeout and memory), so local runs meet the same limits. Render invocations get one core
+ * each (see workers/cpu-pinning.ts).
  */
 export const LOCAL_FUNCTION_SETTINGS: Record<
   LocalFunctionName,
-  { timeoutSeconds: number; memoryMb: number }
+  Pick<LocalFunctionConfig, "timeoutSeconds" | "memoryMb" | "oneCorePerInvocation">
 > = {
-  render: { timeoutSeconds: 900, memoryMb: 3008 },
-  media: { timeoutSeconds: 900, memoryMb: 3008 },
-  api: { timeoutSeconds: 30, memoryMb: 512 },
+  render: { ...FUNCTION_SIZES.render, oneCorePerInvocation: true },
+  media: { ...FUNCTION_SIZES.media },
+  api: { ...FUNCTION_SIZES.api },
 };
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { CoreAllocator, canPinProcesses, pinProcessToCore } from "./cpu-pinning.js";
 import {
   descendantsOf,
   killInvocation,
@@ -26,6 +27,11 @@ export interface LocalFunctionConfig {
    * render chunks: in AWS every function scales on its own).
    */
   concurrency?: number;
+  /**
+   * Run each invocation on one core of its own (see cpu-pinning.ts): render chunks then come out
+   * byte-identical on any machine and concurrent chunks do not thrash.
+   */
+  oneCorePerInvocation?: boolean;
 }
 
 /** A failed invocation, named as Lambda names it: the handler's `error.name`, or a runtime error type. */
@@ -186,6 +192,7 @@ export class WorkerPool {
   private readonly workers = new Set<Worker>();
   private readonly idle = new Map<string, Worker[]>();
   private stopped = false;
+  private readonly cores = new CoreAllocator();
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -202,14 +209,31 @@ export class WorkerPool {
     const lane = fn.concurrency !== undefined ? `fn:${fn.name}` : "shared";
     const cap = fn.concurrency ?? this.options.concurrency;
     await this.acquire(lane, cap, options.tag);
+    const core = fn.oneCorePerInvocation && canPinProcesses() ? this.cores.take() : undefined;
     try {
       if (this.stopped) throw new InvocationError("Lambda.ServiceException", "The local cloud stopped");
       const warm = this.takeIdle(fn.name);
       const worker = warm ?? (await this.spawnWorker(fn));
+      // Before the event is sent, so everything the handler starts inherits the core.
+      if (core !== undefined) await this.pin(worker, core);
       options.onStart?.();
       return await this.runOn(worker, event, options, warm === undefined);
     } finally {
+      if (core !== undefined) this.cores.release(core);
       this.release(lane);
+    }
+  }
+
+  /** A worker that cannot be pinned is not used: its chunks would not match those of pinned workers. */
+  private async pin(worker: Worker, core: number): Promise<void> {
+    try {
+      await pinProcessToCore(worker.pid, core);
+    } catch (err) {
+      await this.killWorker(worker, "Lambda.ServiceException", "could not pin the worker to a core");
+      throw new InvocationError(
+        "Lambda.ServiceException",
+        `Could not pin the ${worker.fn.name} worker to core ${core}: ${(err as Error).message}`,
+      );
     }
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBinary } from "../../../local/node-binary.js";
+import { allowedCores, canPinProcesses, parseCpuList } from "../../../local/workers/cpu-pinning.js";
 import { isRunning } from "../../../local/workers/process-tree.js";
 import { type InvocationRecord, WorkerPool } from "../../../local/workers/worker-pool.js";
 import { testFunctions } from "./fixtures/test-machines.js";
@@ -79,6 +80,21 @@ describe("worker pool", () => {
 
   it("reports a worker over its memory setting as Runtime.OutOfMemory", async () => {
     expect((await failure({ Action: "hog" })).name).toBe("Runtime.OutOfMemory");
+  });
+
+  it("runs each invocation of a one-core function, and what it starts, on a core of its own", async () => {
+    const cores = allowedCores();
+    expect(canPinProcesses()).toBe(process.platform === "linux");
+    const invoke = (fn: string) =>
+      pool.invoke(fn, { Action: "affinity", Seconds: 1 }) as Promise<{ Worker: string; Child: string }>;
+    const [first, second, unpinned] = await Promise.all([invoke("pinned"), invoke("pinned"), invoke("test")]);
+    for (const run of [first, second]) {
+      expect(parseCpuList(run?.Worker ?? "")).toHaveLength(1);
+      expect(run?.Child).toBe(run?.Worker);
+    }
+    // Overlapping invocations get different cores while there are enough.
+    if (cores.length >= 2) expect(first?.Worker).not.toBe(second?.Worker);
+    expect(parseCpuList(unpinned?.Worker ?? "")).toEqual(cores);
   });
 
   it("keeps a worker warm for the next invocation of the same function", async () => {
