@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
@@ -21,6 +22,7 @@ import type { RenderHandler } from "../../handlers/render/handler.js";
 import { CHUNK_CAPTURE_ENV_DEFAULTS, withChunkCaptureDefaults } from "../../handlers/render/runtime.js";
 import { mapLimit } from "../../handlers/render/s3-transport.js";
 import { ffmpegPath, ffprobePath } from "../../handlers/shared/binaries.js";
+import { allowedCores, onOneCore } from "../../local/workers/cpu-pinning.js";
 
 /**
  * Shared by the render integration tests and bench/render: an in-process s3rver on 127.0.0.1, fixture
@@ -174,6 +176,31 @@ export async function runProducerDirect(
   }
   await assembleV2(planDir, chunkPaths, out);
   return shas;
+}
+
+/**
+ * runProducerDirect in a child process started on one core, as the local cloud runs render invocations
+ * (local/workers/cpu-pinning.ts): chunk bytes depend on the CPU count ffmpeg sees, so a comparison with
+ * a local-cloud render must see the same count. Runs unpinned where pinning is unavailable, as the
+ * local cloud does.
+ */
+export async function runProducerDirectOnOneCore(
+  projectDir: string,
+  chunkSize: number,
+  workDir: string,
+  out: string,
+): Promise<string[]> {
+  const [command, args] = onOneCore(allowedCores()[0] ?? 0, process.execPath, [
+    "--import",
+    import.meta.resolve("tsx"),
+    fileURLToPath(new URL("./direct-run.ts", import.meta.url)),
+    projectDir,
+    String(chunkSize),
+    workDir,
+    out,
+  ]);
+  const { stdout } = await run(command, args, { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as string[];
 }
 
 /** Where runProducerDirect(…, workDir, …) leaves its v2 plan. */

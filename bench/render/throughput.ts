@@ -17,14 +17,15 @@ import { makeRenderHandler } from "../../handlers/render/handler.js";
 import { prepareProducerRuntime } from "../../handlers/render/runtime.js";
 import { mapLimit } from "../../handlers/render/s3-transport.js";
 import { currentDescendants } from "../../handlers/shared/process-tree.js";
+import { CoreAllocator, onOneCore } from "../../local/workers/cpu-pinning.js";
 import { type LocalS3, probeMedia, psnr, renderInProcess, startLocalS3, uploadProject } from "./harness.js";
 
 /**
  * Same composition, same run: a generated 30 s 1280x720 composition at the default chunk size (240
  * frames -> 4 chunks), rendered (a) by the producer in-process, (b) through the render handler with 1
  * chunk worker at a time, (c) with 2 concurrent chunk workers. Chunk workers are separate processes
- * (bench/render/chunk-worker.ts, like Lambda workers); Plan and Assemble run in this process. Prints
- * ratios and writes bench/results/render-throughput.json.
+ * (bench/render/chunk-worker.ts, like Lambda workers) on one core each, as the local cloud runs them;
+ * Plan and Assemble run in this process. Prints ratios and writes bench/results/render-throughput.json.
  *
  *   npm run bench -- render-throughput [--seconds 30]
  */
@@ -72,6 +73,7 @@ export async function main(args: string[]): Promise<void> {
       ratioToInProcess2: round(inProcessMs / two.summary.totalMs),
       ratioToInProcess1: round(inProcessMs / one.summary.totalMs),
       peakWorkerRssMb: Math.max(...one.peaks, ...two.peaks),
+      identicalOutputs: one.summary.outputSha256 === two.summary.outputSha256,
       psnrVsInProcess: { avg: round(score.avg), min: round(score.min) },
       cores: (await import("node:os")).availableParallelism(),
       measuredAt: new Date().toISOString(),
@@ -88,6 +90,7 @@ render throughput (${seconds} s 1280x720 @30 fps, ${two.chunks} chunks of ${REND
   outside chunk work (2 w.)   ${(results.shareOutsideChunkWork2 * 100).toFixed(1)}% (target <= 10%)
   vs in-process (2 workers)   ${results.ratioToInProcess2}x (target >= 0.8x)
   peak memory per worker      ${results.peakWorkerRssMb} MB (node + Chromium + ffmpeg)
+  1 and 2 workers' outputs    ${results.identicalOutputs ? "byte-identical" : "DIFFER"}
   PSNR vs in-process          avg ${results.psnrVsInProcess.avg} dB, min ${results.psnrVsInProcess.min} dB
 wrote ${file}`);
   } finally {
@@ -145,9 +148,14 @@ async function distributed(s3: LocalS3, projectUri: string, workers: number, out
   };
 }
 
+/** Chunk workers get one core each, as the local cloud's render workers do. */
+const cores = new CoreAllocator();
+
 /** Runs one event in a worker process; samples the RSS of it and its children (Chromium, ffmpeg). */
 async function runWorker(s3: LocalS3, event: object): Promise<{ result: unknown; peakRssMb: number }> {
-  const child = spawn(process.execPath, ["--import", TSX, WORKER, JSON.stringify(event)], {
+  const core = cores.take();
+  const [command, argv] = onOneCore(core, process.execPath, ["--import", TSX, WORKER, JSON.stringify(event)]);
+  const child = spawn(command, argv, {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
@@ -173,6 +181,7 @@ async function runWorker(s3: LocalS3, event: object): Promise<{ result: unknown;
   }, 200);
   const code = await new Promise<number | null>((done) => child.on("exit", done));
   clearInterval(sampler);
+  cores.release(core);
   const last = stdout.trim().split("\n").at(-1) ?? "";
   const parsed = JSON.parse(last || "{}") as { ok?: boolean; result?: unknown; error?: unknown };
   if (code !== 0 || !parsed.ok)

@@ -9,8 +9,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixtureDir, runProducerDirect, sha256Hex } from "../../../bench/render/harness.js";
-import { prepareProducerRuntime } from "../../../handlers/render/runtime.js";
+import { fixtureDir, runProducerDirectOnOneCore, sha256Hex } from "../../../bench/render/harness.js";
 import { type LocalCloudHandle, startLocalCloud } from "../../../local/index.js";
 import {
   descendantsOf,
@@ -117,9 +116,9 @@ describe("npx hyperframes-tui render", () => {
     // The in-process local cloud stopped with the command: nothing left behind.
     await expect(stat(join(cwd, ".hyperframes", "endpoints.json"))).rejects.toThrow();
 
-    await prepareProducerRuntime();
+    // On one core, as the local cloud runs render invocations: chunk bytes depend on the CPU count.
     const direct = join(scratch, "direct.mp4");
-    await runProducerDirect(fixtureDir("title-card"), CHUNK_SIZE, join(scratch, "direct"), direct);
+    await runProducerDirectOnOneCore(fixtureDir("title-card"), CHUNK_SIZE, join(scratch, "direct"), direct);
     referenceSha = sha256Hex(await readFile(direct));
     expect(document.output.sha256).toBe(referenceSha);
   });
