@@ -155,16 +155,20 @@ function JobScreen({
   executionArn,
   showHistory,
   onJobEnd,
+  feed,
 }: ScreenProps & {
   now: number;
   executionArn: string;
   showHistory: boolean;
   onJobEnd?: (model: JobModel) => void;
+  /** The command's own poll loop (render): the screen shows its models instead of polling too. */
+  feed?: JobFeed;
 }) {
   const timing = useMemo(() => ({ baseMs: pollMs, maxMs: 30_000 }), [pollMs]);
   const { model, error } = useJobModel(api.fetchHistoryPage, executionArn, {
     timing,
     ...(onJobEnd ? { onEnd: onJobEnd } : {}),
+    ...(feed ? { feed } : {}),
   });
   const entries = useMemo(
     () => filterEntries(model.entries, state.historyFilter),

@@ -39,6 +39,11 @@ export class TmuxSession {
     return this.tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", this.name);
   }
 
+  /** The screen and everything scrolled off above it. */
+  captureWithScrollback(): string {
+    return this.tmux("capture-pane", "-p", "-S", "-", "-t", this.name);
+  }
+
   send(...keys: string[]): void {
     this.tmux("send-keys", "-t", this.name, ...keys);
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { App } from "../../../tui/app/App.js";
 import type { TuiApi } from "../../../tui/app/api.js";
 import { JobView } from "../../../tui/app/components.js";
+import { createJobFeed } from "../../../tui/app/hooks.js";
 import { applyEvents, emptyJobModel } from "../../../tui/history/job-model.js";
 import {
   executionArnFor,
@@ -155,6 +156,37 @@ describe("App", () => {
     stdin.write("\u001b");
     await settle();
     expect(lastFrame()).toContain("chunks 40:");
+    unmount();
+  });
+
+  it("shows the models a command feeds it, the final one included, without polling on its own", async () => {
+    const history = syntheticRenderHistory({ chunks: 6, maxConcurrency: 2 });
+    let polls = 0;
+    const api = fakeApi(history);
+    const countingApi: TuiApi = {
+      ...api,
+      fetchHistoryPage: async (request) => {
+        polls += 1;
+        return api.fetchHistoryPage(request);
+      },
+    };
+    const feed = createJobFeed(ARN);
+    const { lastFrame, unmount } = render(
+      <App
+        api={countingApi}
+        size={SIZE}
+        initial={{ name: "job", executionArn: ARN }}
+        feed={feed}
+        pollMs={5}
+      />,
+    );
+    feed.push(applyEvents(emptyJobModel(ARN), history.slice(0, 20)));
+    expect(await until(lastFrame, "chunks 6:")).toContain("render RUNNING");
+    feed.push(applyEvents(emptyJobModel(ARN), history));
+    const done = await until(lastFrame, "SUCCEEDED");
+    expect(done).toContain("render SUCCEEDED");
+    expect(done).toMatch(/^#{6}$/m);
+    expect(polls).toBe(0);
     unmount();
   });
 
