@@ -167,6 +167,8 @@ interface Worker {
   own: Set<number>;
   invocations: number;
   exited: boolean;
+  /** The cleanup after an invocation ended (killing what it started), until it is done. */
+  finishing: { tag: string | undefined; done: Promise<void> } | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   /** The running invocation's hooks. */
   current:
@@ -253,7 +255,9 @@ export class WorkerPool {
       }
     }
     const busy = [...this.workers].filter((w) => w.current?.tag === tag);
-    await Promise.all(busy.map((w) => this.killWorker(w, errorType, message)));
+    // An invocation that just ended may still be killing what it started: wait for that too.
+    const finishing = [...this.workers].flatMap((w) => (w.finishing?.tag === tag ? [w.finishing.done.catch(() => undefined)] : []));
+    await Promise.all([...busy.map((w) => this.killWorker(w, errorType, message)), ...finishing]);
   }
 
   /** Kills everything and refuses new work. */
@@ -377,6 +381,7 @@ export class WorkerPool {
       own: new Set(child.pid !== undefined ? [child.pid] : []),
       invocations: 0,
       exited: false,
+      finishing: undefined,
       idleTimer: undefined,
       current: undefined,
     };
@@ -495,13 +500,15 @@ export class WorkerPool {
               keep: worker.own,
             })
           : this.killWorker(worker, "Lambda.ServiceException", "worker discarded");
-        void cleanup.then(() => {
+        const done = cleanup.then(() => {
+          worker.finishing = undefined;
           // Group ids of finished processes may be reused by unrelated ones: forget them.
           worker.pgids = new Map([...worker.pgids].filter(([pgid]) => pgid === worker.pid));
           if (reusable && !worker.exited && !this.stopped) this.park(worker);
           if (outcome.ok) resolve(outcome.result);
           else reject(outcome.error);
         });
+        worker.finishing = { tag: options.tag, done };
       };
 
       worker.current = {

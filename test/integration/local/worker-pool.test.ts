@@ -97,6 +97,35 @@ describe("worker pool", () => {
     expect(parseCpuList(unpinned?.Worker ?? "")).toEqual(cores);
   });
 
+  it("waits on killTag for an invocation that has just ended to kill what it started", async () => {
+    const pidFile = join(scratch, "finishing.pid");
+    let stopped: Promise<void> | undefined;
+    const finishingPool: WorkerPool = new WorkerPool({
+      functions: testFunctions(),
+      concurrency: 1,
+      env: { PATH: process.env.PATH ?? "" },
+      nodePath: nodeBinary(),
+      // Called as the invocation ends, before its cleanup: a StopExecution arriving at that moment.
+      onInvocation: () => {
+        stopped = new Promise((resolve) => setImmediate(resolve)).then(() => finishingPool.killTag("job"));
+      },
+    });
+    try {
+      const ended = finishingPool.invoke(
+        "test",
+        { Action: "spawn", PidFile: pidFile, Seconds: 0 },
+        { tag: "job" },
+      );
+      while (stopped === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stopped;
+      const grandchild = Number(await readFile(pidFile, "utf8"));
+      expect(await isRunning(grandchild)).toBe(false);
+      await ended;
+    } finally {
+      await finishingPool.stop();
+    }
+  });
+
   it("keeps a worker warm for the next invocation of the same function", async () => {
     const first = (await pool.invoke("test", { Action: "echo" })) as { RequestId: string };
     const second = (await pool.invoke("test", { Action: "echo" })) as { RequestId: string };
