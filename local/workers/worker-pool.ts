@@ -256,7 +256,9 @@ export class WorkerPool {
     }
     const busy = [...this.workers].filter((w) => w.current?.tag === tag);
     // An invocation that just ended may still be killing what it started: wait for that too.
-    const finishing = [...this.workers].flatMap((w) => (w.finishing?.tag === tag ? [w.finishing.done.catch(() => undefined)] : []));
+    const finishing = [...this.workers].flatMap((w) =>
+      w.finishing?.tag === tag ? [w.finishing.done.catch(() => undefined)] : [],
+    );
     await Promise.all([...busy.map((w) => this.killWorker(w, errorType, message)), ...finishing]);
   }
 
