@@ -37,8 +37,9 @@ window.playHls = async function (url, height) {
   const index = hls.levels.findIndex((l) => l.height === height);
   if (index < 0) throw new Error("no HLS level of height " + height);
   hls.currentLevel = index;
-  await video.play();
-  await waitFor(() => video.videoHeight === height && frames(video) > 15, 20000,
+  // Not awaited: play() stays pending while the media stalls; the wait below fails with the reason instead.
+  video.play().catch((e) => errors.push("play: " + e.message));
+  await waitFor(() => video.videoHeight === height && frames(video) > 15, 60000,
     () => "HLS level " + index + " height " + video.videoHeight + "/" + height + " frames " + frames(video) + " " + errors.join(","));
   await waitFor(() => hls.subtitleTracks.length > 0, 5000, () => "subtitle tracks");
   const result = { levels: hls.levels.map((l) => l.height).sort((a, b) => b - a), videoHeight: video.videoHeight, frames: frames(video),
@@ -59,7 +60,7 @@ window.playDash = async function (url, height) {
   if (!target) throw new Error("no DASH representation of height " + height);
   player.setRepresentationForTypeById("video", target.id, true);
   player.play();
-  await waitFor(() => video.videoHeight === target.height && frames(video) > 15, 20000,
+  await waitFor(() => video.videoHeight === target.height && frames(video) > 15, 60000,
     () => "DASH height " + video.videoHeight + "/" + target.height + " frames " + frames(video) + " " + errors.join(","));
   const result = { levels: reps.map((r) => r.height), videoHeight: video.videoHeight, frames: frames(video),
     subtitleTracks: player.getTracksFor("text").map((t) => t.lang), errors };
