@@ -1,5 +1,6 @@
 import S3rver from "s3rver";
 import { BROWSER_CORS_XML } from "../function-url/bucket-cors.js";
+import { makePutsAtomic } from "./atomic-puts.js";
 
 /**
  * The S3-compatible server (s3rver) in its own process: s3rver encrypts ListObjectsV2 continuation
@@ -34,6 +35,7 @@ process.once("message", async (message: StartMessage) => {
       // The page uploads parts and players fetch segments from another origin (the api port).
       configureBuckets: [{ name: message.bucket, configs: [BROWSER_CORS_XML] }],
     });
+    makePutsAtomic(server);
     server.on("event", (event: unknown) => send({ type: "event", event }));
     const address = (await server.run()) as { port: number };
     send({ type: "ready", port: address.port });
