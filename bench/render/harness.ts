@@ -8,6 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import S3rver from "s3rver";
 import { create as createTar } from "tar";
 import { parseS3Uri, projectKey, s3Uri } from "../../handlers/contracts/bucket-layout.js";
+import { RETRYABLE_ERROR_NAMES } from "../../handlers/contracts/errors.js";
 import type { RenderConfigInput } from "../../handlers/contracts/render-config.js";
 import {
   type AssembleResult,
@@ -116,7 +117,8 @@ export async function runPipeline(options: {
   const chunks = await mapLimit(
     indexes,
     options.chunkConcurrency,
-    async (index) => (await handler(renderChunkEventFor(plan, index))) as RenderChunkResult,
+    async (index) =>
+      (await renderChunkWithRetry(handler, renderChunkEventFor(plan, index))) as RenderChunkResult,
   );
   const t2 = Date.now();
   const assemble = (await handler(assembleEventFor(plan, outputUri))) as AssembleResult;
@@ -135,6 +137,22 @@ export async function runPipeline(options: {
     outputPath: options.downloadTo,
     timings: { planMs: t1 - t0, chunksMs: t2 - t1, assembleMs: t3 - t2, totalMs: t3 - t0 },
   };
+}
+
+/**
+ * One RenderChunk, retried once on a retryable error as the state machine's Retry does (the producer
+ * sometimes fails a `<video>` chunk's encode on a loaded machine); a retry must give the same bytes.
+ */
+async function renderChunkWithRetry(handler: RenderHandler, event: object): Promise<unknown> {
+  try {
+    return await handler(event);
+  } catch (err) {
+    if (!(RETRYABLE_ERROR_NAMES as readonly string[]).includes((err as Error).name)) throw err;
+    console.warn(
+      `RenderChunk failed with ${(err as Error).name}, retrying once: ${(err as Error).message.slice(0, 200)}`,
+    );
+    return await handler(event);
+  }
 }
 
 /** The config the handler hands the producer, for running the producer directly with the same one. */
