@@ -270,8 +270,21 @@ export async function renderInProcess(projectDir: string, out: string): Promise<
   }
   try {
     const { createRenderJob, executeRenderJob } = await import("@hyperframes/producer");
-    const job = createRenderJob({ fps: DEFAULT_FPS, quality: "standard", format: "mp4" });
-    await executeRenderJob(job, projectDir, out);
+    const render = () =>
+      executeRenderJob(
+        createRenderJob({ fps: DEFAULT_FPS, quality: "standard", format: "mp4" }),
+        projectDir,
+        out,
+      );
+    try {
+      await render();
+    } catch (err) {
+      // The producer now and then captures an unreadable JPEG for a `<video>` page (its ffmpeg then
+      // fails with "unspecified size"); it is upstream's, so the baseline gets one more try.
+      if (!/FFmpeg exited/.test((err as Error).message)) throw err;
+      console.warn(`in-process render failed, retrying once: ${(err as Error).message.slice(0, 120)}`);
+      await render();
+    }
   } finally {
     for (const [key, value] of Object.entries(previous)) {
       if (value === undefined) delete process.env[key];
