@@ -225,9 +225,15 @@ describe("render state machine on the local cloud", () => {
         cause: "test",
       }),
     );
-    const survivors: string[] = [];
-    for (const pid of [worker, ...tree.map((p) => p.pid)]) {
-      if (await isRunning(pid)) survivors.push(`${pid} ${await cmdline(pid)}`);
+    // SIGKILLed processes take a moment to finish exiting (state R/D with an empty cmdline): allow 2 s.
+    let survivors: string[] = [];
+    for (let attempt = 0; attempt < 40; attempt++) {
+      survivors = [];
+      for (const pid of [worker, ...tree.map((p) => p.pid)]) {
+        if (await isRunning(pid)) survivors.push(`${pid} ${await cmdline(pid)}`);
+      }
+      if (survivors.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(survivors).toEqual([]);
     expect(await processesWithEnv(INVOCATION_MARKER, marker as string)).toEqual([]);
