@@ -14,8 +14,8 @@ export const LOCAL_FUNCTION_SETTINGS: Record<
   Pick<LocalFunctionConfig, "timeoutSeconds" | "memoryMb" | "oneCorePerInvocation">
 > = {
   render: { ...FUNCTION_SIZES.render, oneCorePerInvocation: true },
-  media: { ...FUNCTION_SIZES.media },
-  api: { ...FUNCTION_SIZES.api },
+  media: FUNCTION_SIZES.media,
+  api: FUNCTION_SIZES.api,
 };
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
