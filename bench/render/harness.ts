@@ -23,6 +23,7 @@ import type { RenderHandler } from "../../handlers/render/handler.js";
 import { CHUNK_CAPTURE_ENV_DEFAULTS, withChunkCaptureDefaults } from "../../handlers/render/runtime.js";
 import { mapLimit } from "../../handlers/render/s3-transport.js";
 import { ffmpegPath, ffprobePath } from "../../handlers/shared/binaries.js";
+import { makePutsAtomic } from "../../local/s3/atomic-puts.js";
 import { allowedCores, onOneCore } from "../../local/workers/cpu-pinning.js";
 
 /**
@@ -45,6 +46,7 @@ export interface LocalS3 {
 export async function startLocalS3(directory: string, bucket = "render-test"): Promise<LocalS3> {
   await mkdir(directory, { recursive: true });
   const server = new S3rver({ address: "127.0.0.1", port: 0, directory, silent: true });
+  makePutsAtomic(server);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client(

@@ -12,6 +12,7 @@ import { s3ClientOptions } from "../../../handlers/contracts/s3-client-options.j
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localStateMachineArn } from "../../../local/discovery.js";
 import { BROWSER_CORS_XML } from "../../../local/function-url/bucket-cors.js";
 import { startFunctionUrlServer } from "../../../local/function-url/index.js";
+import { makePutsAtomic } from "../../../local/s3/atomic-puts.js";
 
 export const TEST_BUCKET = "hyperframes-api-test";
 
@@ -40,6 +41,7 @@ export async function startApiHarness(overrides: Partial<ApiConfig> = {}): Promi
     silent: true,
     configureBuckets: [{ name: TEST_BUCKET, configs: [BROWSER_CORS_XML] }],
   });
+  makePutsAtomic(s3rver);
   const { port } = await s3rver.run();
   const s3Endpoint = `http://127.0.0.1:${port}`;
   const s3 = new S3Client(

@@ -13,6 +13,7 @@ import { readMediaConfig } from "../../../handlers/media/config.js";
 import type { MediaDeps } from "../../../handlers/media/deps.js";
 import { makeMediaHandler } from "../../../handlers/media/index.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/discovery.js";
+import { makePutsAtomic } from "../../../local/s3/atomic-puts.js";
 import {
   type MediaStateMachineDefinition,
   mediaStateMachine,
@@ -46,6 +47,7 @@ export async function startS3(): Promise<S3Harness> {
     silent: true,
     configureBuckets: [],
   });
+  makePutsAtomic(server);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const s3 = new S3Client(
