@@ -64,6 +64,7 @@ export function App({
   const { exit } = useApp();
   const screen = currentScreen(state);
   const quit = useCallback(() => exit(), [exit]);
+  const screenProps: ScreenProps = { api, state, dispatch, size, pollMs, quit };
   return (
     <Box flexDirection="column" width={size.columns}>
       <Text wrap="truncate">
@@ -73,32 +74,19 @@ export function App({
         <Text dimColor>{truncate(`${api.targetLabel} · ${screen.name}`, size.columns - 17)}</Text>
       </Text>
       {screen.name === "jobs" ? (
-        <JobsScreen
-          api={api}
-          state={state}
-          dispatch={dispatch}
-          size={size}
-          now={now}
-          pollMs={pollMs}
-          quit={quit}
-        />
+        <JobsScreen {...screenProps} now={now} />
       ) : screen.name === "job" || screen.name === "history" ? (
         <JobScreen
           key={screen.executionArn}
-          api={api}
-          state={state}
-          dispatch={dispatch}
-          size={size}
+          {...screenProps}
           now={now}
-          pollMs={pollMs}
-          quit={quit}
           executionArn={screen.executionArn}
           showHistory={screen.name === "history"}
           {...(onJobEnd ? { onJobEnd } : {})}
           {...(feed && feed.executionArn === screen.executionArn ? { feed } : {})}
         />
       ) : screen.name === "videos" ? (
-        <VideosScreen api={api} state={state} dispatch={dispatch} size={size} pollMs={pollMs} quit={quit} />
+        <VideosScreen {...screenProps} />
       ) : (
         <NewJobScreen api={api} dispatch={dispatch} size={size} />
       )}
