@@ -127,9 +127,10 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Kills every process of an invocation: the worker's group, the groups its descendants created (each
- * only while its leader is the very process seen: a reused group id belongs to someone else), and
- * anything carrying the marker (reparented orphans, members of a group whose leader is gone). Returns
- * once none of them is running (SIGKILL is asynchronous: a large Chromium takes a moment to go), or
+ * only if its leader was the very process seen when the kill began: a reused group id belongs to
+ * someone else), and anything carrying the marker (reparented orphans, members of a group whose leader
+ * is gone). Returns once none of them is running, members of those groups included (SIGKILL is
+ * asynchronous: a dying Chromium's environment can no longer be read, but its group still shows), or
  * after about three seconds.
  */
 export async function killInvocation(options: {
@@ -139,19 +140,26 @@ export async function killInvocation(options: {
   /** Processes to spare (a warm worker's own Node process and its loader's helper). */
   keep?: ReadonlySet<number>;
 }): Promise<void> {
-  const groups = [...options.groups];
+  const spared = (pid: number) => pid === process.pid || options.keep?.has(pid) === true;
+  // Linux gives no new process a pid that is still some group's id, so while any member of a group
+  // seen here lives, that id still names this group.
+  const groupIds = new Set<number>();
+  for (const group of options.groups) if (await isSameGroup(group)) groupIds.add(group.pgid);
   const seen = new Set<number>();
   for (let round = 0; round < 150; round += 1) {
-    for (const group of groups) if (await isSameGroup(group)) killQuietly(-group.pgid, "SIGKILL");
-    const marked = (await processesWithEnv(options.markerName, options.markerValue)).filter(
-      (pid) => pid !== process.pid && !options.keep?.has(pid),
-    );
-    for (const pid of marked) {
+    const listed = (await listProcesses()).filter((p) => groupIds.has(p.pgrp));
+    const members: number[] = [];
+    for (const p of listed) if (await isRunning(p.pid)) members.push(p.pid);
+    // Only groups that still have members: once a group is empty its id may be handed out again.
+    for (const pgid of new Set(listed.map((p) => p.pgrp))) killQuietly(-pgid, "SIGKILL");
+    const marked = await processesWithEnv(options.markerName, options.markerValue);
+    const found = [...members, ...marked].filter((pid) => !spared(pid));
+    for (const pid of found) {
       seen.add(pid);
       killQuietly(pid, "SIGKILL");
     }
     const alive = await Promise.all([...seen].map((pid) => isRunning(pid)));
-    if (marked.length === 0 && !alive.includes(true)) return;
+    if (found.length === 0 && !alive.includes(true)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,7 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { isRunning, killInvocation, processFacts } from "../../../local/workers/process-tree.js";
+import {
+  isRunning,
+  killInvocation,
+  listProcesses,
+  processFacts,
+} from "../../../local/workers/process-tree.js";
 
 /**
  * Group ids are pids, and pids are reused (pid_max is often 32768): a group recorded earlier in an
@@ -44,5 +49,32 @@ describe("killInvocation", () => {
     });
     await exited;
     expect(await isRunning(own.pid as number)).toBe(false);
+  });
+
+  it("returns only once every member of the killed group has exited, not just once it was signalled", async () => {
+    // Members holding 300 MB each take a while to exit after SIGKILL (their memory is freed first); they
+    // carry no invocation marker, so only their group ties them to the invocation.
+    const hold = `"${process.execPath}" -e 'const b = Buffer.alloc(3e8, 1); setInterval(() => b[0], 1e6)' &`;
+    const leader = spawn("sh", ["-c", `${hold} ${hold} ${hold} ${hold} wait`], {
+      detached: true,
+      stdio: "ignore",
+    });
+    started.push(leader);
+    const pgid = leader.pid as number;
+    let members: Array<{ pid: number; rssBytes: number }> = [];
+    const ready = () => members.length === 4 && members.every((m) => m.rssBytes > 2.9e8);
+    for (let attempt = 0; attempt < 200 && !ready(); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      members = (await listProcesses()).filter((p) => p.pgrp === pgid && p.pid !== pgid);
+    }
+    expect(ready()).toBe(true);
+    const facts = await processFacts(pgid);
+    await killInvocation({
+      groups: [{ pgid, leaderStartTicks: facts?.startTicks ?? -1 }],
+      markerName: "HYPERFRAMES_INVOCATION_ID",
+      markerValue: randomUUID(),
+    });
+    for (const member of members) expect(await isRunning(member.pid)).toBe(false);
+    expect(await isRunning(pgid)).toBe(false);
   });
 });
