@@ -29,11 +29,12 @@ import { prepareProducerRuntime } from "../../../handlers/render/runtime.js";
  *   audio, encoder/chunk metadata);
  * - the producer's assembleV2 over the handler's chunks gives the handler's output byte for byte;
  * - chunks and output are byte-identical, except for projects with a `<video>` element: there the
- *   producer itself is not deterministic (docs/render.md "Determinism"): two renderChunkV2 runs of one
- *   plan dir differ in 1 run in 3 to 1 in 20, only in the chunk's FIRST captured frame, which sometimes
- *   shows the page before the seek (t = 0: caption hidden, the native <video>'s first frame). No
- *   producer setting removes it, so for these projects the chunk bytes are not compared, and the PSNR
- *   bounds below apply to every frame except the first frame of each chunk (reported separately);
+ *   producer itself is not deterministic (docs/render.md "Determinism"): about 1 renderChunkV2 run in
+ *   12 of one plan dir captures its chunk's first frame from the page as it was before the seek (t = 0:
+ *   caption hidden, the native <video>'s first frame), and about 1 in 100 also its second frame one
+ *   capture late. No producer setting removes it, so for these projects the chunk bytes are not
+ *   compared, and the PSNR bounds below apply to every frame except the first LAG_FRAMES of each chunk
+ *   (reported separately);
  * and against the producer's in-process render: PSNR avg >= 45 dB, min >= 38 dB, same frame count and
  * duration, audio where the project has audio. One in-process baseline per fixture is shared.
  */
@@ -45,6 +46,8 @@ const FIXTURES = [
 ] as const;
 const CHUNK_COUNTS = [1, 2, 4] as const;
 const TOTAL_FRAMES = 60; // every fixture is 2 s at 30 fps
+/** How many leading frames of a `<video>` chunk the upstream capture lag reached (docs/render.md). */
+const LAG_FRAMES = 2;
 
 let scratch: string;
 let s3: LocalS3;
@@ -137,10 +140,10 @@ describe.each(FIXTURES)("$name through the render handler", ({ name, audio, dete
       expect(baselineFacts.hasAudio).toBe(audio);
 
       const score = await psnr(viaHandler.outputPath, baseline, dir);
-      const chunkStart = (frame: number) => frame % chunkSize === 0;
+      const inChunkLead = (frame: number) => frame % chunkSize < LAG_FRAMES;
       const checked = deterministic
         ? score.perFrame
-        : score.perFrame.filter((_value, frame) => !chunkStart(frame));
+        : score.perFrame.filter((_value, frame) => !inChunkLead(frame));
       const avg = checked.reduce((sum, value) => sum + value, 0) / checked.length;
       const min = Math.min(...checked);
       report.push({
@@ -151,10 +154,10 @@ describe.each(FIXTURES)("$name through the render handler", ({ name, audio, dete
         frames: score.frames,
         ...(deterministic
           ? {}
-          : { chunkFirstFrames: score.perFrame.filter((_value, frame) => chunkStart(frame)) }),
+          : { chunkLeadingFrames: score.perFrame.filter((_value, frame) => inChunkLead(frame)) }),
       });
       expect(score.frames).toBe(TOTAL_FRAMES);
-      expect(checked.length).toBe(deterministic ? TOTAL_FRAMES : TOTAL_FRAMES - chunks);
+      expect(checked.length).toBe(deterministic ? TOTAL_FRAMES : TOTAL_FRAMES - chunks * LAG_FRAMES);
       expect(avg).toBeGreaterThanOrEqual(45);
       expect(min).toBeGreaterThanOrEqual(38);
     },
