@@ -94,6 +94,8 @@ export interface WorkerPoolOptions {
   onInvocation?: (record: InvocationRecord) => void;
   /** Extra environment a function's workers need, resolved before its first worker starts (e.g. Chromium's path). */
   prepare?: (fn: LocalFunctionConfig) => Promise<Record<string, string> | undefined>;
+  /** The cores one-core invocations are spread over (default: every core this process may use). */
+  cores?: readonly number[];
 }
 
 /** Environment variable carried by every process a worker starts: how its leftovers are found. */
@@ -194,9 +196,11 @@ export class WorkerPool {
   private readonly workers = new Set<Worker>();
   private readonly idle = new Map<string, Worker[]>();
   private stopped = false;
-  private readonly cores = new CoreAllocator();
+  private readonly cores: CoreAllocator;
 
-  constructor(private readonly options: WorkerPoolOptions) {}
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.cores = new CoreAllocator(options.cores);
+  }
 
   get functionNames(): string[] {
     return Object.keys(this.options.functions);

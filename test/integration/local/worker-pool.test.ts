@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBinary } from "../../../local/node-binary.js";
 import { allowedCores, canPinProcesses, parseCpuList } from "../../../local/workers/cpu-pinning.js";
-import { isRunning } from "../../../local/workers/process-tree.js";
+import { descendantsOf, isRunning, listProcesses } from "../../../local/workers/process-tree.js";
 import { type InvocationRecord, WorkerPool } from "../../../local/workers/worker-pool.js";
 import { testFunctions } from "./fixtures/test-machines.js";
 
@@ -95,6 +95,39 @@ describe("worker pool", () => {
     // Overlapping invocations get different cores while there are enough.
     if (cores.length >= 2) expect(first?.Worker).not.toBe(second?.Worker);
     expect(parseCpuList(unpinned?.Worker ?? "")).toEqual(cores);
+  });
+
+  it("does not run a one-core invocation on a worker it could not pin, and leaves that worker dead", async () => {
+    if (!canPinProcesses()) return; // nothing is pinned without taskset (see cpu-pinning.ts)
+    const started: InvocationRecord[] = [];
+    const unpinnablePool = new WorkerPool({
+      functions: testFunctions(),
+      concurrency: 1,
+      env: { PATH: process.env.PATH ?? "" },
+      nodePath: nodeBinary(),
+      // No such core: taskset refuses it, as it would a core taken away by a cgroup meanwhile.
+      cores: [4095],
+      onInvocation: (record) => started.push(record),
+    });
+    try {
+      const pidFile = join(scratch, "unpinned.pid");
+      const ours = async () => descendantsOf(process.pid, await listProcesses()).map((p) => p.pid);
+      const before = new Set(await ours());
+      const outcome = await unpinnablePool
+        .invoke("pinned", { Action: "spawn", PidFile: pidFile, Seconds: 30 })
+        .then(
+          () => "succeeded",
+          (err: Error) => `${err.name}: ${err.message}`,
+        );
+      expect(outcome).toMatch(/^Lambda\.ServiceException: Could not pin the pinned worker to core 4095/);
+      // The handler never ran: no record, no process it would have started.
+      expect(started).toEqual([]);
+      await expect(readFile(pidFile, "utf8")).rejects.toThrow(/ENOENT/);
+      // The worker it started for the invocation is gone again.
+      expect((await ours()).filter((pid) => !before.has(pid))).toEqual([]);
+    } finally {
+      await unpinnablePool.stop();
+    }
   });
 
   it("waits on killTag for an invocation that has just ended to kill what it started", async () => {
