@@ -16,7 +16,7 @@ import {
   transcodeArgs,
 } from "./ffmpeg/args.js";
 import { FfprobeError, runFfmpeg, runFfprobe } from "./ffmpeg/run.js";
-import { finalizeHlsMaster, finalizeMediaPlaylist, parseHlsVariants } from "./manifests.js";
+import { finalizeHlsMaster, finalizeMediaPlaylist, type HlsVariant, parseHlsVariants } from "./manifests.js";
 import { type MediaPlan, parseProbe, planMedia } from "./plan.js";
 import { progressReporter, readStatus, type StatusBase, updateStatus } from "./status.js";
 import {
@@ -250,17 +250,7 @@ export async function transcode(
     );
     await putFile(s3, event.bucket, processedKey(event.videoId, PROCESSED_FILES.hlsMaster), masterPath);
 
-    const variants = parseHlsVariants(master);
-    const renditions: Rendition[] = event.plan.renditions.map((planned) => {
-      const variant = variants.find((v) => v.width === planned.width && v.height === planned.height);
-      return {
-        name: planned.name,
-        width: planned.width,
-        height: planned.height,
-        bitrate: variant?.bandwidth ?? planned.videoBitrate,
-        codecs: variant?.codecs ?? "avc1",
-      };
-    });
+    const renditions = renditionsOf(event.plan, parseHlsVariants(master));
     return { Action: "transcode", renditions, durationMs: Date.now() - started };
   });
 }
@@ -409,16 +399,7 @@ export async function complete(
     .filter((key) => /\/thumbnails\/sprite-\d{3}\.jpg$/.test(key))
     .sort();
   const master = await readMasterRenditions(deps, event.bucket, keyOf(PROCESSED_FILES.hlsMaster));
-  const renditions: Rendition[] = event.plan.renditions.map((planned) => {
-    const variant = master.find((v) => v.width === planned.width && v.height === planned.height);
-    return {
-      name: planned.name,
-      width: planned.width,
-      height: planned.height,
-      bitrate: variant?.bandwidth ?? planned.videoBitrate,
-      codecs: variant?.codecs ?? "avc1",
-    };
-  });
+  const renditions = renditionsOf(event.plan, master);
   const patch: Partial<VideoStatus> & Pick<VideoStatus, "status"> = {
     status: "processing_complete",
     step: undefined,
@@ -440,6 +421,20 @@ export async function complete(
   };
   await updateStatus(s3, event.bucket, baseOf(event), patch, now(deps));
   return { Action: "complete", status: "processing_complete", totalBytes };
+}
+
+/** The planned renditions with the bitrate and codecs ffmpeg wrote into the HLS master (plan values if absent). */
+function renditionsOf(plan: MediaPlan, variants: readonly HlsVariant[]): Rendition[] {
+  return plan.renditions.map((planned) => {
+    const variant = variants.find((v) => v.width === planned.width && v.height === planned.height);
+    return {
+      name: planned.name,
+      width: planned.width,
+      height: planned.height,
+      bitrate: variant?.bandwidth ?? planned.videoBitrate,
+      codecs: variant?.codecs ?? "avc1",
+    };
+  });
 }
 
 async function readMasterRenditions(deps: MediaDeps, bucket: string, key: string) {
