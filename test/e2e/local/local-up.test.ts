@@ -1,15 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EndpointsFileSchema, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/discovery.js";
 import { isRunning, listProcesses } from "../../../local/workers/process-tree.js";
+import { CLI, runCli } from "../run-cli.js";
 
 /** `local up` as a user runs it: one JSON line, one instance per data folder, a clean stop on SIGTERM. */
-
-const CLI = resolve(import.meta.dirname, "../../../bin/hyperframes-tui.js");
 
 let cwd: string;
 let up: ChildProcess | undefined;
@@ -23,30 +22,8 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function cli(
-  args: string[],
-  stdin?: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, CI: "1", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
-}
+const cli = (args: string[], stdin?: string, env: Record<string, string> = {}) =>
+  runCli(args, { cwd, stdin, env });
 
 /** A Function URL request (payload format 2.0), as the local API server would send it. */
 function apiEvent(path: string): Record<string, unknown> {

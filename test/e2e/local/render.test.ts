@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
@@ -20,14 +19,13 @@ import {
 import { INVOCATION_MARKER } from "../../../local/workers/worker-pool.js";
 import { runRenderJob } from "../../../tui/jobs/render-job.js";
 import { clientsFor, endpointsFromLocal } from "../../../tui/target/connect.js";
+import { runCli } from "../run-cli.js";
 
 /**
  * The main job as a user runs it, through the local cloud's Step Functions API, the render state
  * machine from modules/ and the render handler in worker processes.
  */
 
-const ROOT = resolve(import.meta.dirname, "../../..");
-const CLI = join(ROOT, "bin", "hyperframes-tui.js");
 const CHUNK_SIZE = 30; // title-card: 60 frames -> 2 chunks
 
 let scratch: string;
@@ -40,29 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
-
-function runCli(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, CI: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 /** Command lines of a process, or "" when it is gone. */
 async function cmdline(pid: number): Promise<string> {
@@ -98,7 +73,7 @@ describe("npx hyperframes-tui render", () => {
     await mkdir(cwd, { recursive: true });
     const { code, stdout, stderr } = await runCli(
       ["render", fixtureDir("title-card"), "--out", "out.mp4", "--chunk-size", String(CHUNK_SIZE), "--json"],
-      cwd,
+      { cwd },
     );
     expect(code, stderr).toBe(0);
     const document = JSON.parse(stdout) as Record<string, unknown> & {
@@ -124,10 +99,9 @@ describe("npx hyperframes-tui render", () => {
   });
 
   it("exits 2 naming the field when a render flag is invalid", async () => {
-    const { code, stdout } = await runCli(
-      ["render", fixtureDir("title-card"), "--fps", "25", "--json"],
-      join(scratch, "cli"),
-    );
+    const { code, stdout } = await runCli(["render", fixtureDir("title-card"), "--fps", "25", "--json"], {
+      cwd: join(scratch, "cli"),
+    });
     expect(code).toBe(2);
     expect(JSON.parse(stdout)).toMatchObject({
       status: "FAILED",
