@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import {
   DeleteObjectsCommand,
@@ -8,6 +7,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { AppError } from "../contracts/errors.js";
+import { digestStream } from "../shared/stream-digest.js";
 
 /**
  * The api function's S3 calls, each a narrow transport function taking the client first. Listings use
@@ -94,14 +94,7 @@ export async function sha256OfObject(
   } catch (err) {
     throw s3Failure(err, `Reading s3://${bucket}/${key}`);
   }
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = chunk as Buffer;
-    size += bytes.length;
-    hash.update(bytes);
-  }
-  return { sha256: hash.digest("hex"), size };
+  return digestStream(body);
 }
 
 /** The common prefixes one level under `prefix` (e.g. `processed/<id>/`), in key order. */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
@@ -14,6 +13,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { AppError } from "../contracts/errors.js";
+import { digestStream } from "../shared/stream-digest.js";
 
 /** Narrow S3 transport functions; the client is always the first argument. */
 
@@ -23,15 +23,7 @@ export async function sha256OfObject(
   key: string,
 ): Promise<{ sha256: string; size: number }> {
   const body = await getBody(s3, bucket, key);
-  const hash = createHash("sha256");
-  let size = 0;
-  // Streamed: the object is never held in memory.
-  for await (const chunk of body) {
-    const bytes = chunk as Buffer;
-    size += bytes.length;
-    hash.update(bytes);
-  }
-  return { sha256: hash.digest("hex"), size };
+  return digestStream(body);
 }
 
 export async function downloadToFile(
