@@ -1,10 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TerraformOutput, Testing } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HyperframesModule, type HyperframesModuleProps } from "../../../modules/hyperframes-module.js";
+import type { HyperframesModuleProps } from "../../../modules/hyperframes-module.js";
 import { PROJECT_ROOT } from "../../../modules/packaging/build-lambda-zips.js";
-import { resourcesOf, type Statement, type SynthJson, statementsOf } from "./fake-zips.js";
+import { resourcesOf, type Statement, type SynthJson, statementsOf, synthModule } from "./fake-zips.js";
 
 /**
  * IAM against the code: every AWS SDK command the handlers and tui/ send maps to IAM actions, and each
@@ -62,21 +62,6 @@ async function actionsUsedBy(...dirs: string[]): Promise<string[]> {
 }
 
 const KEY = "arn:aws:kms:us-east-1:111122223333:key/abc";
-
-const synthModule = (props: Partial<HyperframesModuleProps> = {}): SynthJson =>
-  JSON.parse(
-    Testing.synthScope((scope) => {
-      new HyperframesModule(scope, "hf", {
-        namePrefix: "test",
-        zips: {
-          render: { source: "render.zip", sha256: "1".repeat(64), sourceCodeHash: "a" },
-          media: { source: "media.zip", sha256: "2".repeat(64), sourceCodeHash: "b" },
-          api: { source: "api.zip", sha256: "3".repeat(64), sourceCodeHash: "c" },
-        },
-        ...props,
-      });
-    }),
-  ) as SynthJson;
 
 /** `action on resource` pairs, resources shortened: the data bucket's ARN to `bucket`, ARN tokens to names. */
 function grants(statements: Statement[]): string[] {
@@ -220,20 +205,9 @@ describe("operator policy (operator_policy_json)", () => {
     return grants(statementsOf(moduleJson));
   };
   const synthOperator = (props: Partial<HyperframesModuleProps> = {}): SynthJson =>
-    JSON.parse(
-      Testing.synthScope((scope) => {
-        const module = new HyperframesModule(scope, "hf", {
-          namePrefix: "test",
-          zips: {
-            render: { source: "render.zip", sha256: "1".repeat(64), sourceCodeHash: "a" },
-            media: { source: "media.zip", sha256: "2".repeat(64), sourceCodeHash: "b" },
-            api: { source: "api.zip", sha256: "3".repeat(64), sourceCodeHash: "c" },
-          },
-          ...props,
-        });
-        new TerraformOutput(scope, "operator", { value: module.operatorPolicyJson });
-      }),
-    ) as SynthJson;
+    synthModule(props, (scope, module) => {
+      new TerraformOutput(scope, "operator", { value: module.operatorPolicyJson });
+    });
 
   it("grants exactly the actions tui/ calls, plus the API token in token mode", async () => {
     const granted = operator(synthOperator());

@@ -6,7 +6,15 @@ import { STACK_OUTPUTS } from "../../../handlers/contracts/stack-outputs.js";
 import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS, readMediaConfig } from "../../../handlers/media/config.js";
 import { HyperframesModule } from "../../../modules/hyperframes-module.js";
 import { HyperframesModuleStack, HyperframesRootStack } from "../../../modules/stacks.js";
-import { FAKE_ZIPS, resourcesOf, type Statement, type SynthJson, statementsOf } from "./fake-zips.js";
+import {
+  FAKE_MODULE_ZIPS,
+  FAKE_ZIPS,
+  resourcesOf,
+  type Statement,
+  type SynthJson,
+  statementsOf,
+  synthModule,
+} from "./fake-zips.js";
 
 /** A Terraform interpolation, `${expression}`. */
 const tf = (expression: string): string => `$\{${expression}}`;
@@ -19,26 +27,6 @@ const synthStack = (kind: "module" | "root"): SynthJson => {
       : new HyperframesRootStack(app, "r", FAKE_ZIPS);
   return JSON.parse(Testing.synth(stack)) as SynthJson;
 };
-
-const FAKE_ZIPS_PLAIN = {
-  render: { source: "render.zip", sha256: "1".repeat(64), sourceCodeHash: "a" },
-  media: { source: "media.zip", sha256: "2".repeat(64), sourceCodeHash: "b" },
-  api: { source: "api.zip", sha256: "3".repeat(64), sourceCodeHash: "c" },
-};
-
-const plainModule = (): SynthJson =>
-  JSON.parse(
-    Testing.synthScope((scope) => {
-      new HyperframesModule(scope, "hf", {
-        namePrefix: "test",
-        zips: {
-          render: { source: "render.zip", sha256: "1".repeat(64), sourceCodeHash: "a" },
-          media: { source: "media.zip", sha256: "2".repeat(64), sourceCodeHash: "b" },
-          api: { source: "api.zip", sha256: "3".repeat(64), sourceCodeHash: "c" },
-        },
-      });
-    }),
-  ) as SynthJson;
 
 const allRolePolicies = (synth: SynthJson): { name: string; statements: Statement[] }[] =>
   resourcesOf(synth, "aws_iam_role_policy").map((policy) => ({
@@ -118,7 +106,7 @@ describe("root stack (deployable)", () => {
 describe("HyperframesModule contracts", () => {
   let synth: SynthJson;
   beforeAll(() => {
-    synth = plainModule();
+    synth = synthModule();
   });
 
   it("blocks public access on every bucket", () => {
@@ -275,32 +263,26 @@ describe("HyperframesModule contracts", () => {
   });
 
   it("gives the media function, MEDIA_TIMEOUT_SECONDS and the heavy media tasks one timeout", () => {
-    const custom = JSON.parse(
-      Testing.synthScope((scope) => {
-        new HyperframesModule(scope, "hf", {
-          namePrefix: "test",
-          media: { timeoutSeconds: 600 },
-          mediaPipeline: {
-            generateDash: false,
-            generateSubtitles: false,
-            thumbnailWidth: 240,
-            spriteInterval: 5,
-            spriteRows: 4,
-            spriteColumns: 6,
-            ladderJson: JSON.stringify([
-              { name: "540p", height: 540, videoBitrate: 1_800_000, audioBitrate: 96_000 },
-            ]),
-            transcribeLanguage: "fr-FR",
-            encodePixelsPerSecond: 20_000_000,
-            x264Preset: "faster",
-          },
-          presignExpiresSeconds: 300,
-          apiCorsOrigins: ["https://app.example.com"],
-          apiAuthType: "AWS_IAM",
-          zips: FAKE_ZIPS_PLAIN,
-        });
-      }),
-    ) as SynthJson;
+    const custom = synthModule({
+      media: { timeoutSeconds: 600 },
+      mediaPipeline: {
+        generateDash: false,
+        generateSubtitles: false,
+        thumbnailWidth: 240,
+        spriteInterval: 5,
+        spriteRows: 4,
+        spriteColumns: 6,
+        ladderJson: JSON.stringify([
+          { name: "540p", height: 540, videoBitrate: 1_800_000, audioBitrate: 96_000 },
+        ]),
+        transcribeLanguage: "fr-FR",
+        encodePixelsPerSecond: 20_000_000,
+        x264Preset: "faster",
+      },
+      presignExpiresSeconds: 300,
+      apiCorsOrigins: ["https://app.example.com"],
+      apiAuthType: "AWS_IAM",
+    });
     const fn = (name: string) =>
       resourcesOf(custom, "aws_lambda_function").find((f) => f.function_name === `test-${name}`) as {
         timeout: number;
@@ -395,13 +377,7 @@ describe("HyperframesModule contracts", () => {
 
   it("has no provider or backend inside the construct", () => {
     const synthesized = Testing.synthScope((scope) => {
-      new HyperframesModule(scope, "hf", {
-        zips: {
-          render: { source: "r.zip", sha256: "1".repeat(64), sourceCodeHash: "a" },
-          media: { source: "m.zip", sha256: "2".repeat(64), sourceCodeHash: "b" },
-          api: { source: "a.zip", sha256: "3".repeat(64), sourceCodeHash: "c" },
-        },
-      });
+      new HyperframesModule(scope, "hf", { zips: FAKE_MODULE_ZIPS });
     });
     expect(
       Testing.toHaveResourceWithProperties(synthesized, "aws_lambda_function_url", {
