@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   GetObjectCommand,
@@ -14,6 +12,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3Location } from "../contracts/bucket-layout.js";
 import { AppError, type ErrorName } from "../contracts/errors.js";
+import { digestTap } from "../shared/stream-digest.js";
 
 /**
  * The render function's S3 calls, each taking the client first. Downloads hash while they stream and
@@ -100,15 +99,7 @@ async function downloadOnce(
   const body = response.Body as NodeJS.ReadableStream | undefined;
   if (!body) throw new AppError("S3_TRANSIENT", `${label(loc)} came back without a body`);
   await mkdir(dirname(path), { recursive: true });
-  const hash = createHash("sha256");
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const { tap, result } = digestTap();
   try {
     await pipeline(body, tap, createWriteStream(path));
   } catch (err) {
@@ -116,7 +107,7 @@ async function downloadOnce(
       cause: err,
     });
   }
-  const sha256 = hash.digest("hex");
+  const { hex: sha256, size } = result();
   if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
     throw new AppError(
       "DIGEST_MISMATCH",

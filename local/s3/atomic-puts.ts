@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type S3rver from "s3rver";
+import { digestTap } from "../../handlers/shared/stream-digest.js";
 
 /**
  * s3rver 3.7 writes a PUT's bytes over the object's file in place, and answers before they are all
@@ -33,19 +34,11 @@ export function makePutsAtomic(server: S3rver): void {
     await mkdir(dirname(objectPath), { recursive: true });
     // Not the object suffix, so listings never show it.
     const temp = `${objectPath}.${randomUUID()}.partial`;
-    const md5 = createHash("md5");
-    let size = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    const { tap, result } = digestTap("md5");
     try {
       const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
-      await pipeline(source, measure, createWriteStream(temp));
-      const digest = md5.digest("hex");
+      await pipeline(source, tap, createWriteStream(temp));
+      const { hex: digest, size } = result();
       await store.putMetadata(object.bucket, object.key, object.metadata, digest);
       await rename(temp, objectPath);
       return { size, md5: digest };

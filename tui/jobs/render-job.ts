@@ -1,9 +1,7 @@
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
@@ -25,6 +23,7 @@ import {
 import type { RenderExecutionInput } from "../../handlers/contracts/render-events.js";
 import type { TargetEndpoints } from "../../handlers/contracts/stack-outputs.js";
 import { parseOrThrow } from "../../handlers/contracts/zod-errors.js";
+import { digestTap } from "../../handlers/shared/stream-digest.js";
 import { sfnHistoryPages } from "../history/history-reader.js";
 import { emptyJobModel, type JobModel } from "../history/job-model.js";
 import { followJob, sleep } from "../services/follow.js";
@@ -175,15 +174,7 @@ export async function downloadOutput(
   await mkdir(dirname(path), { recursive: true });
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!out.Body) throw new AppError("INTERNAL_ERROR", `${uri} has no body`);
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const { tap, result } = digestTap();
   const temp = `${path}.part`;
   try {
     await pipeline(out.Body as Readable, tap, createWriteStream(temp));
@@ -192,7 +183,8 @@ export async function downloadOutput(
     await rm(temp, { force: true });
     throw err;
   }
-  return { bytes, sha256: hash.digest("hex") };
+  const { hex, size } = result();
+  return { bytes: size, sha256: hex };
 }
 
 function jobErrorOf(model: JobModel): { name: string; message: string } {
