@@ -10,11 +10,11 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { API_DEFAULTS } from "../handlers/api/config.js";
+import { API_DEFAULTS } from "../handlers/contracts/api-settings.js";
 import { PREFIXES } from "../handlers/contracts/bucket-layout.js";
 import { FUNCTION_SIZES } from "../handlers/contracts/function-sizes.js";
 import { ENV } from "../handlers/contracts/handler-environment.js";
-import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS } from "../handlers/media/config.js";
+import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS } from "../handlers/contracts/media-settings.js";
 import { AccountContext } from "./constructs/account.js";
 import { ArtifactsBucket, type LambdaZipAsset } from "./constructs/artifacts.js";
 import { conditionalPolicyJson, objectArns, type PolicyStatement, policyJson } from "./constructs/iam.js";

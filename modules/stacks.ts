@@ -1,8 +1,8 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
+import { DEFAULT_LADDER, type LadderRung, X264_PRESETS } from "../handlers/contracts/media-settings.js";
 import { STACK_OUTPUTS } from "../handlers/contracts/stack-outputs.js";
-import { DEFAULT_LADDER, type LadderRung, X264_PRESETS } from "../handlers/media/config.js";
 import type { LambdaZipAsset } from "./constructs/artifacts.js";
 import { STORAGE_DEFAULTS } from "./constructs/storage.js";
 import {

@@ -1,3 +1,4 @@
+import { API_DEFAULTS } from "../contracts/api-settings.js";
 import { AppError } from "../contracts/errors.js";
 import { ENV } from "../contracts/handler-environment.js";
 
@@ -26,13 +27,6 @@ export interface ApiConfig {
    */
   readonly completeWaitMs: number;
 }
-
-export const API_DEFAULTS = {
-  presignExpiresSeconds: 900,
-  maxBodyBytes: 256 * 1024,
-  streamUrlSeconds: 6 * 3600,
-  completeWaitMs: 5000,
-} as const;
 
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const bucket = env[ENV.bucketName];

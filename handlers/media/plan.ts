@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../contracts/errors.js";
-import type { LadderRung, MediaConfig } from "./config.js";
+import type { LadderRung } from "../contracts/media-settings.js";
+import type { MediaConfig } from "./config.js";
 
 /**
  * Pure planning: ffprobe JSON -> what the source is, and source + config -> the ladder and every

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LADDER, readMediaConfig } from "../../../handlers/media/config.js";
+import { DEFAULT_LADDER } from "../../../handlers/contracts/media-settings.js";
+import { readMediaConfig } from "../../../handlers/media/config.js";
 import { parseProbe, planMedia, planRenditions, type SourceInfo } from "../../../handlers/media/plan.js";
 
 const probe = async (name: string) =>

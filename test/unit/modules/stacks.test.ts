@@ -1,9 +1,11 @@
 import { TerraformStack, Testing } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { API_DEFAULTS, readApiConfig } from "../../../handlers/api/config.js";
+import { readApiConfig } from "../../../handlers/api/config.js";
+import { API_DEFAULTS } from "../../../handlers/contracts/api-settings.js";
 import { LAMBDA_RUNTIME_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from "../../../handlers/contracts/errors.js";
+import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS } from "../../../handlers/contracts/media-settings.js";
 import { STACK_OUTPUTS } from "../../../handlers/contracts/stack-outputs.js";
-import { DEFAULT_LADDER, MEDIA_CONFIG_DEFAULTS, readMediaConfig } from "../../../handlers/media/config.js";
+import { readMediaConfig } from "../../../handlers/media/config.js";
 import { HyperframesModule } from "../../../modules/hyperframes-module.js";
 import { HyperframesModuleStack, HyperframesRootStack } from "../../../modules/stacks.js";
 import {
