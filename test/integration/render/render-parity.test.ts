@@ -30,7 +30,7 @@ import { prepareProducerRuntime } from "../../../handlers/render/runtime.js";
  * - the producer's assembleV2 over the handler's chunks gives the handler's output byte for byte;
  * - chunks and output are byte-identical, except for projects with a `<video>` element: there the
  *   producer itself is not deterministic (docs/render.md "Determinism"): about 1 renderChunkV2 run in
- *   12 of one plan dir captures its chunk's first frame from the page as it was before the seek (t = 0:
+ *   11 of one plan dir captures its chunk's first frame from the page as it was before the seek (t = 0:
  *   caption hidden, the native <video>'s first frame), and about 1 in 100 also its second frame one
  *   capture late. No producer setting removes it, so for these projects the chunk bytes are not
  *   compared, and the PSNR bounds below apply to every frame except the first LAG_FRAMES of each chunk
